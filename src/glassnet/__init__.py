@@ -1,0 +1,18 @@
+"""glassnet: neural networks in plain NumPy where every gradient is written out and checked.
+
+The core (this package's top level) is layers, activations, losses, initialisers, optimisers, a
+network container and a training loop. Faces built on it live in sub-packages and import the core,
+never the other way round.
+"""
+
+from . import callbacks, functional, initializers, layers, losses, optimizers, schedules
+from .gradcheck import GradientCheckError, gradcheck
+from .network import Sequential
+from .training import DivergenceError, History, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DivergenceError", "GradientCheckError", "History", "Sequential", "callbacks", "fit", "functional",
+    "gradcheck", "initializers", "layers", "losses", "optimizers", "schedules", "__version__",
+]

@@ -1,0 +1,88 @@
+"""Input checks shared by the core: every message says what was received and what is expected."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def as_float_dtype(dtype) -> np.dtype:
+    """Return ``np.float32`` or ``np.float64`` for ``dtype``, or raise a ``ValueError``."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be 'float32' or 'float64', got {dtype!r}.") from exc
+    if resolved not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}.")
+    return resolved
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``; bools, floats and strings are refused."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__}).")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_real(value, name: str, *, low=None, high=None, low_inclusive=True, high_inclusive=True) -> float:
+    """``value`` as a finite float inside the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__}).")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {op} {low}, got {value}.")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        op = "<=" if high_inclusive else "<"
+        raise ValueError(f"{name} must be {op} {high}, got {value}.")
+    return value
+
+
+def check_X(X, *, n_features: int | None = None, dtype=np.float64, name: str = "X") -> np.ndarray:
+    """Validate a 2-D numeric sample matrix and return it as a C-contiguous array of ``dtype``.
+
+    No copy is made when ``X`` already is a C-contiguous array of ``dtype``.
+    """
+    if isinstance(X, np.ndarray) and X.dtype == object or not isinstance(X, np.ndarray) and _is_ragged(X):
+        raise ValueError(f"{name} must be a 2-D array of numbers; got an object or ragged array.")
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a 2-D array of numbers; got a ragged sequence.") from exc
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name} must contain numbers, got an array of dtype {arr.dtype} "
+            "(encode strings and categories as numbers first)."
+        )
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_samples, n_features), got shape {arr.shape}. "
+            "Reshape a single feature with X.reshape(-1, 1) or a single sample with X.reshape(1, -1)."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {arr.shape}); at least 1 is required.")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} features, but this network expects {n_features}."
+        )
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}: "
+            f"{arr[bad[0], bad[1]]}); remove or impute those values."
+        )
+    return arr
+
+
+def _is_ragged(X) -> bool:
+    if isinstance(X, (list, tuple)) and X and all(isinstance(row, (list, tuple, np.ndarray)) for row in X):
+        return len({len(row) for row in X}) > 1
+    return False

@@ -1,0 +1,43 @@
+"""The ``glassnet`` command line: one sub-command per module in ``COMMANDS``.
+
+Each module provides ``add_parser(subparsers)`` and ``run(args) -> int``. Errors a user can fix
+(``ValueError``, ``OSError``, ...) are printed as one ``glassnet: error: ...`` line with exit code 2;
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = ["experiment"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="glassnet", description="Neural networks in plain NumPy.")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"glassnet.cli.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("glassnet: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError, FloatingPointError) as exc:
+        if args.debug:
+            raise
+        print(f"glassnet: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Affine layers: ``Dense`` (``X @ W + b``) and ``Bias`` (``X + b``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import initializers
+from .._checks import as_float_dtype, check_positive_int
+from .base import Layer
+
+
+class Dense(Layer):
+    """Affine map ``Y = X @ W + b``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output widths; ``W`` has shape ``(n_in, n_out)`` and ``b`` shape ``(n_out,)``.
+    init : str or callable, default="glorot_uniform"
+        Initialiser for ``W`` (see :mod:`glassnet.initializers`); ``b`` starts at zero.
+    bias : bool, default=True
+        Whether to learn ``b``.
+    random_state : int, Generator or None
+        Seed for the initial weights (a network passes its own generator instead).
+    dtype : {"float64", "float32"}
+
+    Backward, with ``dY = dL/dY`` of shape (n_samples, n_out)::
+
+        dL/dW = X^T dY          (n_in, n_out)
+        dL/db = sum_i dY_i      (n_out,)
+        dL/dX = dY W^T          (n_samples, n_in)
+    """
+
+    decayed = ("W",)
+
+    def __init__(self, n_in, n_out, init="glorot_uniform", bias=True, random_state=None, dtype="float64"):
+        super().__init__()
+        self.n_in = check_positive_int(n_in, "n_in")
+        self.n_out = check_positive_int(n_out, "n_out")
+        self.init = init
+        self.bias = bool(bias)
+        dtype = as_float_dtype(dtype)
+        self.params["W"] = np.empty((self.n_in, self.n_out), dtype=dtype)
+        if self.bias:
+            self.params["b"] = np.zeros(self.n_out, dtype=dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.reset_parameters(np.random.default_rng(random_state))
+        self._X = None
+
+    def reset_parameters(self, rng) -> None:
+        W = self.params["W"]
+        W[...] = initializers.get(self.init)(W.shape, rng, W.dtype)
+        if self.bias:
+            self.params["b"][...] = 0.0
+
+    def forward(self, X, training=False):
+        self._X = X
+        Y = X @ self.params["W"]
+        if self.bias:
+            Y += self.params["b"]
+        return Y
+
+    def backward(self, dY):
+        np.matmul(self._X.T, dY, out=self.grads["W"])
+        if self.bias:
+            np.sum(dY, axis=0, out=self.grads["b"])
+        if not self.input_grad:
+            return None
+        return dY @ self.params["W"].T
+
+    def output_width(self, n_in):
+        if n_in is not None and n_in != self.n_in:
+            raise ValueError(
+                f"Dense layer expects {self.n_in} inputs, but the layer before it gives {n_in}."
+            )
+        return self.n_out
+
+    def get_config(self):
+        init = self.init if isinstance(self.init, str) else repr(self.init)
+        return {"n_in": self.n_in, "n_out": self.n_out, "init": init, "bias": self.bias}
+
+
+class Bias(Layer):
+    """Adds a learned offset: ``Y = X + b``, ``dL/db = sum_i dY_i``, ``dL/dX = dY``.
+
+    The tutorial's one-neuron network adds an output bias without a weight; this is that layer.
+    """
+
+    def __init__(self, n, dtype="float64"):
+        super().__init__()
+        self.n = check_positive_int(n, "n")
+        self.params["b"] = np.zeros(self.n, dtype=as_float_dtype(dtype))
+        self.grads["b"] = np.zeros_like(self.params["b"])
+
+    def reset_parameters(self, rng) -> None:
+        self.params["b"][...] = 0.0
+
+    def forward(self, X, training=False):
+        return X + self.params["b"]
+
+    def backward(self, dY):
+        np.sum(dY, axis=0, out=self.grads["b"])
+        return dY if self.input_grad else None
+
+    def output_width(self, n_in):
+        if n_in is not None and n_in != self.n:
+            raise ValueError(f"Bias layer expects {self.n} inputs, but the layer before it gives {n_in}.")
+        return self.n
+
+    def get_config(self):
+        return {"n": self.n}

@@ -1,0 +1,192 @@
+"""Losses with one signature: ``forward(outputs, targets, sample_weight=None) -> float`` and
+``backward() -> dL/doutputs`` (same shape as ``outputs``).
+
+``reduction="mean"`` (default) averages the per-sample losses, weighted by ``sample_weight`` when given
+(``sum_i w_i l_i / sum_i w_i``); ``reduction="sum"`` adds them up (``sum_i w_i l_i``), as the tutorials do.
+
+The classification losses are *fused* with their output function and take logits: softmax followed by
+cross-entropy, and the logistic function followed by binary cross-entropy, both have the gradient
+``Y - T`` with respect to the logits. Computing it that way is cheaper and stays finite where
+``log(softmax(z))`` computed in two steps would give ``log(0) = -inf``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import functional as F
+
+REDUCTIONS = ("mean", "sum")
+
+
+class Loss:
+    """Base class. Subclasses implement ``_per_sample`` and ``_grad``; reduction and weights live here.
+
+    Attributes
+    ----------
+    output : str
+        The output function a network pairs with this loss for predictions
+        (``"softmax"``, ``"sigmoid"`` or ``"identity"``).
+    """
+
+    output = "identity"
+
+    def __init__(self, reduction="mean"):
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}.")
+        self.reduction = reduction
+
+    def forward(self, outputs, targets, sample_weight=None) -> float:
+        """outputs : (n_samples, n_outputs); targets : see the subclass; returns the reduced loss."""
+        outputs = np.asarray(outputs)
+        if outputs.ndim != 2 or outputs.shape[0] == 0:
+            raise ValueError(f"outputs must be a non-empty 2-D array, got shape {outputs.shape}.")
+        targets = self._check_targets(outputs, targets)
+        n = outputs.shape[0]
+        if sample_weight is None:
+            weights, total = None, float(n)
+        else:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+            if weights.shape != (n,):
+                raise ValueError(f"sample_weight must have shape ({n},), got {weights.shape}.")
+            if not np.isfinite(weights).all() or (weights < 0).any():
+                raise ValueError("sample_weight must be finite and non-negative.")
+            total = float(weights.sum())
+            if total <= 0:
+                raise ValueError("sample_weight must not be all zero.")
+        losses = self._per_sample(outputs, targets)  # (n,) float64
+        if weights is not None:
+            losses = losses * weights
+        self._cache = (outputs, targets, weights, total if self.reduction == "mean" else 1.0)
+        value = float(losses.sum())
+        return value / total if self.reduction == "mean" else value
+
+    def backward(self) -> np.ndarray:
+        """dL/doutputs for the last ``forward``: (n_samples, n_outputs), the dtype of the outputs."""
+        outputs, targets, weights, divisor = self._cache
+        grad = self._grad(outputs, targets)
+        if weights is not None:
+            grad *= weights[:, None].astype(grad.dtype, copy=False)
+        if divisor != 1.0:
+            grad *= 1.0 / divisor
+        return grad
+
+    def _check_targets(self, outputs, targets):
+        targets = np.asarray(targets)
+        if targets.ndim == 1:
+            targets = targets.reshape(-1, 1)
+        if targets.shape != outputs.shape:
+            raise ValueError(f"targets of shape {targets.shape} do not match outputs of shape {outputs.shape}.")
+        return targets.astype(outputs.dtype, copy=False)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Softmax followed by cross-entropy, on logits ``Z``::
+
+        Y = softmax(Z),   l_i = -sum_k T_ik log Y_ik = -sum_k T_ik (Z_ik - logsumexp(Z_i)),   dL/dZ = Y - T
+
+    ``targets`` are class indices of shape (n_samples,) or one-hot/probability rows of shape
+    (n_samples, n_classes).
+    """
+
+    output = "softmax"
+
+    def _check_targets(self, outputs, targets):
+        targets = np.asarray(targets)
+        n, n_classes = outputs.shape
+        if targets.ndim == 1:
+            if targets.shape[0] != n:
+                raise ValueError(f"targets has {targets.shape[0]} labels but outputs has {n} rows.")
+            if targets.dtype.kind not in "iub":
+                if targets.dtype.kind == "f" and np.all(np.mod(targets, 1) == 0):
+                    targets = targets.astype(np.int64)
+                else:
+                    raise ValueError(f"class-index targets must be integers, got dtype {targets.dtype}.")
+            if targets.size and (targets.min() < 0 or targets.max() >= n_classes):
+                raise ValueError(
+                    f"class index out of range: labels must lie in [0, {n_classes - 1}], "
+                    f"got min {targets.min()} and max {targets.max()}."
+                )
+            return targets.astype(np.intp, copy=False)
+        if targets.shape != outputs.shape:
+            raise ValueError(
+                f"one-hot targets of shape {targets.shape} do not match outputs of shape {outputs.shape}."
+            )
+        return targets.astype(outputs.dtype, copy=False)
+
+    def _per_sample(self, Z, T):
+        logp = F.log_softmax(Z.astype(np.float64, copy=False))
+        if T.ndim == 1:
+            return -logp[np.arange(T.shape[0]), T]
+        return -(T * logp).sum(axis=1)
+
+    def _grad(self, Z, T):
+        Y = F.softmax(Z)
+        if T.ndim == 1:
+            Y[np.arange(T.shape[0]), T] -= 1.0
+        else:
+            Y -= T
+        return Y
+
+
+class BinaryCrossEntropy(Loss):
+    """The logistic function followed by binary cross-entropy, on logits ``Z`` (one column per label)::
+
+        Y = sigmoid(Z),   l_i = -sum_k [T log Y + (1 - T) log(1 - Y)]
+                              = sum_k [max(Z, 0) - Z T + log(1 + exp(-|Z|))],   dL/dZ = Y - T
+
+    ``targets`` are 0/1 (or probabilities) of shape (n_samples,) or (n_samples, n_labels).
+    """
+
+    output = "sigmoid"
+
+    def _check_targets(self, outputs, targets):
+        targets = super()._check_targets(outputs, targets)
+        if ((targets < 0) | (targets > 1)).any():
+            raise ValueError("binary cross-entropy targets must lie in [0, 1].")
+        return targets
+
+    def _per_sample(self, Z, T):
+        Z = Z.astype(np.float64, copy=False)
+        return (np.maximum(Z, 0.0) - Z * T + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
+
+    def _grad(self, Z, T):
+        Y = F.sigmoid(Z)
+        Y -= T
+        return Y
+
+
+class MeanSquaredError(Loss):
+    """Squared error averaged over the outputs::
+
+        l_i = (1/k) sum_k (Y_ik - T_ik)^2,   dl_i/dY_i = (2/k) (Y_i - T_i)
+    """
+
+    def _per_sample(self, Y, T):
+        diff = Y.astype(np.float64, copy=False) - T
+        return np.mean(diff * diff, axis=1)
+
+    def _grad(self, Y, T):
+        grad = Y - T
+        grad *= 2.0 / Y.shape[1]
+        return grad
+
+
+LOSSES = {
+    "softmax_cross_entropy": SoftmaxCrossEntropy,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "mean_squared_error": MeanSquaredError,
+}
+
+
+def get(loss) -> Loss:
+    """A loss from a name in ``LOSSES`` or an instance."""
+    if isinstance(loss, Loss):
+        return loss
+    try:
+        return LOSSES[loss]()
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown loss {loss!r}; expected one of {sorted(LOSSES)}.") from None
