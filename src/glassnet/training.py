@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive_int, check_real
+from ._checks import check_positive_int, check_real, check_X
 from .network import as_rng
 
 
@@ -172,7 +172,7 @@ def fit(
     for name in metrics:
         if name not in METRICS:
             raise ValueError(f"Unknown metric {name!r}; expected one of {sorted(METRICS)}.")
-    X = np.asarray(X, dtype=net.dtype)
+    X = check_X(X, n_features=net.n_features_in, dtype=net.dtype)
     y = np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}.")
@@ -212,7 +212,8 @@ def fit(
             logs["accuracy"] = correct / seen
         if validation_data is not None:
             X_val, y_val = validation_data
-            val = evaluate(net, loss_fn, np.asarray(X_val, dtype=net.dtype), y_val, l2=l2, metrics=metrics)
+            X_val = check_X(X_val, n_features=net.n_features_in, dtype=net.dtype, name="validation X")
+            val = evaluate(net, loss_fn, X_val, y_val, l2=l2, metrics=metrics)
             logs.update({f"val_{k}": v for k, v in val.items()})
         history.append(logs)
         last_good = net.get_weights() if np.isfinite(logs["loss"]) else last_good

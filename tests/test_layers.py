@@ -1,0 +1,123 @@
+"""Every layer and activation: backward against float64 central differences, plus forward formulas."""
+
+import numpy as np
+import pytest
+
+from glassnet import layers
+from gradients import check_layer
+
+ACTIVATION_CLASSES = [
+    layers.Identity, layers.Sigmoid, layers.Tanh, layers.ReLU, layers.LeakyReLU, layers.RBF,
+    layers.GELU, layers.Softmax,
+]
+
+
+def away_from_kinks(X):
+    """Move entries off 0, where ReLU-type derivatives are undefined."""
+    return np.where(np.abs(X) < 1e-2, 0.1, X)
+
+
+@pytest.mark.parametrize("cls", ACTIVATION_CLASSES)
+@pytest.mark.parametrize("shape", [(1, 1), (5, 3), (7, 10)])
+def test_activation_backward_matches_central_differences(cls, shape):
+    rng = np.random.default_rng(hash((cls.__name__, shape)) % 2**32)
+    X = away_from_kinks(rng.normal(scale=2.0, size=shape))
+    check_layer(cls(), X, rng)
+
+
+@pytest.mark.parametrize("n_in,n_out,n", [(1, 1, 1), (3, 4, 6), (8, 2, 5)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_dense_backward_matches_central_differences(n_in, n_out, n, bias):
+    rng = np.random.default_rng(n_in * 100 + n_out * 10 + n)
+    layer = layers.Dense(n_in, n_out, bias=bias, random_state=1)
+    check_layer(layer, rng.normal(size=(n, n_in)), rng)
+
+
+def test_bias_backward_matches_central_differences():
+    rng = np.random.default_rng(3)
+    layer = layers.Bias(4)
+    layer.params["b"][...] = rng.normal(size=4)
+    check_layer(layer, rng.normal(size=(6, 4)), rng)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3, 0.7])
+def test_dropout_backward_matches_central_differences_for_a_fixed_mask(rate):
+    rng = np.random.default_rng(5)
+    layer = layers.Dropout(rate)
+
+    def same_mask(layer):
+        layer.rng = np.random.default_rng(42)
+
+    check_layer(layer, rng.normal(size=(6, 5)), rng, training=True, reseed=same_mask)
+
+
+def test_dropout_scales_kept_units_and_is_identity_at_prediction():
+    X = np.ones((2000, 50))
+    layer = layers.Dropout(0.25, random_state=0)
+    Y = layer.forward(X, training=True)
+    kept = Y != 0
+    assert np.allclose(Y[kept], 1 / 0.75)
+    assert abs(kept.mean() - 0.75) < 0.01
+    assert layer.forward(X, training=False) is X
+
+
+@pytest.mark.parametrize(
+    "cls,formula",
+    [
+        (layers.Sigmoid, lambda z: 1 / (1 + np.exp(-z))),
+        (layers.Tanh, np.tanh),
+        (layers.ReLU, lambda z: np.maximum(z, 0)),
+        (layers.LeakyReLU, lambda z: np.where(z > 0, z, 0.01 * z)),
+        (layers.RBF, lambda z: np.exp(-(z**2))),
+        (layers.Softmax, lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)),
+        (layers.GELU, lambda z: 0.5 * z * (1 + np.tanh(np.sqrt(2 / np.pi) * (z + 0.044715 * z**3)))),
+    ],
+)
+def test_activation_forward_matches_its_formula(cls, formula):
+    Z = np.random.default_rng(0).normal(scale=3, size=(4, 6))
+    np.testing.assert_allclose(cls().forward(Z.copy()), formula(Z), rtol=1e-12, atol=1e-15)
+
+
+def test_dense_forward_is_affine_map():
+    rng = np.random.default_rng(0)
+    layer = layers.Dense(3, 2, random_state=0)
+    layer.params["b"][...] = [0.5, -1.0]
+    X = rng.normal(size=(4, 3))
+    np.testing.assert_allclose(layer.forward(X), X @ layer.params["W"] + [0.5, -1.0])
+
+
+def test_sigmoid_and_softmax_stay_finite_for_huge_logits():
+    Z = np.array([[1e4, -1e4, 0.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        s = layers.Sigmoid().forward(Z.copy())
+        p = layers.Softmax().forward(Z.copy())
+    np.testing.assert_allclose(s, [[1.0, 0.0, 0.5]])
+    np.testing.assert_allclose(p, [[1.0, 0.0, 0.0]])
+
+
+def test_inplace_activation_overwrites_only_when_allowed():
+    Z = np.random.default_rng(0).normal(size=(3, 3))
+    original = Z.copy()
+    layers.Sigmoid().forward(Z)
+    np.testing.assert_array_equal(Z, original)
+    act = layers.Sigmoid()
+    act.inplace = True
+    out = act.forward(Z)
+    assert np.shares_memory(out, Z)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, None, "64", True])
+def test_dense_rejects_bad_widths(bad):
+    with pytest.raises((ValueError, TypeError), match="n_out"):
+        layers.Dense(3, bad)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, float("nan"), "0.5"])
+def test_dropout_rejects_bad_rates(bad):
+    with pytest.raises((ValueError, TypeError), match="rate"):
+        layers.Dropout(bad)
+
+
+def test_unknown_activation_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="Unknown activation 'swish'.*relu"):
+        layers.activations.get("swish")

@@ -1,0 +1,147 @@
+"""Sequential: flat parameter buffers, whole-network gradients, predictions and input checks."""
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import layers, losses
+from glassnet._checks import check_X
+
+
+def small_net(activation="tanh", output="softmax", n_out=3, dropout=0.0, seed=0, dtype="float64"):
+    hidden = [layers.Dense(4, 5), layers.activations.get(activation)]
+    if dropout:
+        hidden.append(layers.Dropout(dropout))
+    return gn.Sequential(hidden + [layers.Dense(5, n_out)], output=output, random_state=seed, dtype=dtype)
+
+
+def test_parameters_are_views_into_one_flat_buffer():
+    net = small_net()
+    for param, grad in net.parameters():
+        assert np.shares_memory(param, net.flat_params)
+        assert np.shares_memory(grad, net.flat_grads)
+    assert net.n_params == 4 * 5 + 5 + 5 * 3 + 3
+    # weights (under L2) first, biases after
+    assert net.n_decayed == 4 * 5 + 5 * 3
+    net.flat_params[:] = 0.0
+    assert not net.layers[0].params["W"].any()
+
+
+def test_an_optimizer_step_on_the_flat_pair_moves_every_layer():
+    net = small_net()
+    before = [p.copy() for p, _ in net.parameters()]
+    net.flat_grads[:] = 1.0
+    gn.optimizers.SGD(0.5).step(net.flat_parameters())
+    for (p, _), b in zip(net.parameters(), before):
+        np.testing.assert_allclose(p, b - 0.5)
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "leaky_relu", "rbf", "gelu", "identity"])
+@pytest.mark.parametrize(
+    "loss,output,n_out",
+    [
+        (losses.SoftmaxCrossEntropy(), "softmax", 3),
+        (losses.BinaryCrossEntropy(), "sigmoid", 2),
+        (losses.MeanSquaredError(), "identity", 2),
+    ],
+)
+def test_whole_network_gradients_match_central_differences(activation, loss, output, n_out):
+    rng = np.random.default_rng(7)
+    net = small_net(activation, output, n_out)
+    X = rng.normal(size=(8, 4))
+    if output == "softmax":
+        y = rng.integers(0, n_out, 8)
+    elif output == "sigmoid":
+        y = rng.integers(0, 2, (8, n_out)).astype(float)
+    else:
+        y = rng.normal(size=(8, n_out))
+    worst = gn.gradcheck(net, loss, X, y, l2=0.3, tol=1e-5)
+    assert worst < 1e-5
+
+
+def test_gradcheck_names_the_wrong_entry():
+    class BrokenTanh(layers.Tanh):
+        def backward(self, dY):
+            return dY * (1.0 - self._Y)  # should be 1 - Y^2
+
+    net = gn.Sequential([layers.Dense(3, 4), BrokenTanh(), layers.Dense(4, 2)], output="softmax", random_state=0)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    with pytest.raises(gn.GradientCheckError, match=r"layers\[0\]\.W\[\d, \d\].*backpropagation.*numerically"):
+        gn.gradcheck(net, losses.SoftmaxCrossEntropy(), X, np.array([0, 1, 0, 1, 1]))
+
+
+def test_gradcheck_refuses_float32():
+    net = small_net(dtype="float32")
+    with pytest.raises(ValueError, match="float64"):
+        gn.gradcheck(net, losses.SoftmaxCrossEntropy(), np.zeros((2, 4)), np.array([0, 1]))
+
+
+def test_a_seed_fixes_the_network():
+    a, b, c = small_net(seed=3), small_net(seed=3), small_net(seed=4)
+    np.testing.assert_array_equal(a.flat_params, b.flat_params)
+    assert not np.array_equal(a.flat_params, c.flat_params)
+
+
+def test_float32_network_keeps_float32_throughout():
+    net = small_net(dtype="float32")
+    X = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32)
+    assert net.forward(X).dtype == np.float32
+    assert net.predict_proba(X).dtype == np.float32
+    loss = losses.SoftmaxCrossEntropy()
+    loss.forward(net.forward(X, training=True), np.array([0, 1, 2, 0, 1, 2]))
+    net.backward(loss.backward())
+    assert net.flat_grads.dtype == np.float32
+
+
+def test_predictions_follow_the_output_function():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 4))
+    soft = small_net(output="softmax")
+    P = soft.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(soft.predict(X), P.argmax(axis=1))
+    sig = small_net(output="sigmoid", n_out=1)
+    np.testing.assert_array_equal(sig.predict(X), (sig.predict_proba(X)[:, 0] > 0.5).astype(int))
+    ident = small_net(output="identity", n_out=2)
+    np.testing.assert_array_equal(ident.predict(X), ident.forward(X))
+
+
+def test_layer_widths_must_chain():
+    with pytest.raises(ValueError, match=r"layers\[2\].*expects 6 inputs.*gives 5"):
+        gn.Sequential([layers.Dense(4, 5), layers.ReLU(), layers.Dense(6, 2)])
+
+
+def test_layers_must_be_layers():
+    with pytest.raises(TypeError, match=r"layers\[1\]"):
+        gn.Sequential([layers.Dense(4, 5), "relu"])
+    with pytest.raises(ValueError, match="at least one layer"):
+        gn.Sequential([])
+    with pytest.raises(ValueError, match="output"):
+        gn.Sequential([layers.Dense(2, 2)], output="tanh")
+
+
+def test_wrong_input_width_is_named():
+    with pytest.raises(ValueError, match="5 features, but this network expects 4"):
+        small_net().predict(np.zeros((3, 5)))
+
+
+@pytest.mark.parametrize(
+    "X,match",
+    [
+        (np.array([[1.0, np.nan]]), "NaN or infinity.*row 0, column 1"),
+        (np.array([[np.inf, 1.0]]), "NaN or infinity"),
+        (np.zeros((0, 2)), "empty"),
+        (np.zeros(3), "2-D"),
+        (np.array([["a", "b"]]), "numbers"),
+        ([[1.0, 2.0], [3.0]], "ragged"),
+        (np.array([[1, 2]], dtype=object), "object"),
+    ],
+)
+def test_check_X_names_the_problem(X, match):
+    with pytest.raises(ValueError, match=match):
+        check_X(X)
+
+
+def test_check_X_makes_no_copy_of_float32_contiguous_data():
+    X = np.ones((5, 3), dtype=np.float32)
+    assert check_X(X, dtype=np.float32) is X
