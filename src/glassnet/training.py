@@ -178,6 +178,9 @@ def fit(
         raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}.")
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    if validation_data is not None:
+        X_val, y_val = validation_data
+        X_val = check_X(X_val, n_features=net.n_features_in, dtype=net.dtype, name="validation X")
     rng = as_rng(random_state)
     history = history if history is not None else History()
     callbacks = list(callbacks)
@@ -211,8 +214,6 @@ def fit(
         if "accuracy" in metrics:
             logs["accuracy"] = correct / seen
         if validation_data is not None:
-            X_val, y_val = validation_data
-            X_val = check_X(X_val, n_features=net.n_features_in, dtype=net.dtype, name="validation X")
             val = evaluate(net, loss_fn, X_val, y_val, l2=l2, metrics=metrics)
             logs.update({f"val_{k}": v for k, v in val.items()})
         history.append(logs)
