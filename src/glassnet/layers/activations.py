@@ -113,7 +113,7 @@ class GELU(Activation):
         dZ = dY * [ (1 + t)/2 + Z/2 * (1 - t^2) * c (1 + 3 * 0.044715 Z^2) ]
     """
 
-    _C = np.sqrt(2.0 / np.pi)
+    _C = float(np.sqrt(2.0 / np.pi))  # a Python float, so float32 inputs stay float32
     _A = 0.044715
 
     def forward(self, X, training=False):
