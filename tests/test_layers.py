@@ -1,5 +1,7 @@
 """Every layer and activation: backward against float64 central differences, plus forward formulas."""
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -20,7 +22,7 @@ def away_from_kinks(X):
 @pytest.mark.parametrize("cls", ACTIVATION_CLASSES)
 @pytest.mark.parametrize("shape", [(1, 1), (5, 3), (7, 10)])
 def test_activation_backward_matches_central_differences(cls, shape):
-    rng = np.random.default_rng(hash((cls.__name__, shape)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(repr((cls.__name__, shape)).encode()))
     X = away_from_kinks(rng.normal(scale=2.0, size=shape))
     check_layer(cls(), X, rng)
 
