@@ -27,8 +27,9 @@ def gradcheck(net, loss_fn, X, y, *, sample_weight=None, l2=0.0, eps=1e-6, tol=1
     eps : float
         Step of the central difference.
     tol : float
-        Largest allowed relative error ``|a - n| / max(|a| + |n|, 1e-12)``... where both gradients
-        are smaller than ``tol`` in absolute value the entry passes regardless.
+        Largest allowed relative error ``|a - n| / max(|a| + |n|, floor)``. The floor,
+        ``atol / tol`` with ``atol = 100 * machine_eps * max(|L|, 1) / eps``, is the size below which a
+        central difference is only round-off, so tiny gradients are not judged on noise.
     max_entries : int or None
         Check only this many randomly chosen entries (all when None).
 
@@ -50,6 +51,8 @@ def gradcheck(net, loss_fn, X, y, *, sample_weight=None, l2=0.0, eps=1e-6, tol=1
     net.backward(loss_fn.backward())
     add_l2_gradient(net, l2)
     analytic = net.flat_grads.copy()
+    base = _loss(net, loss_fn, X, y, sample_weight, l2)
+    floor = 100 * np.finfo(np.float64).eps * max(abs(base), 1.0) / eps / tol
     flat = net.flat_params
     indices = np.arange(flat.size)
     if max_entries is not None and max_entries < flat.size:
@@ -64,9 +67,7 @@ def gradcheck(net, loss_fn, X, y, *, sample_weight=None, l2=0.0, eps=1e-6, tol=1
         flat[i] = original
         numeric = (plus - minus) / (2 * eps)
         a = analytic[i]
-        if abs(a) < tol and abs(numeric) < tol:
-            continue
-        rel = abs(a - numeric) / max(abs(a) + abs(numeric), 1e-12)
+        rel = abs(a - numeric) / max(abs(a) + abs(numeric), floor)
         if rel > tol:
             raise GradientCheckError(
                 f"gradient of {_entry_name(net, i)} is {a:.10g} by backpropagation but {numeric:.10g} "
