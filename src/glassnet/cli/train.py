@@ -67,7 +67,7 @@ def _config(args):
     from ..app.trainer import TrainConfig
 
     return TrainConfig(
-        dataset=args.dataset, csv=args.csv, target=args.target, task=args.task, layers=_layers(args.layers),
+        dataset=None if args.csv else args.dataset, csv=os.path.abspath(args.csv) if args.csv else None, target=args.target, task=args.task, layers=_layers(args.layers),
         activation=args.activation, optimizer=args.optimizer, learning_rate=args.learning_rate, epochs=args.epochs,
         batch_size=args.batch_size, l2=args.l2, dropout=args.dropout, early_stopping=args.early_stopping,
         validation_fraction=args.validation_fraction, seed=args.seed, dtype=args.dtype,
