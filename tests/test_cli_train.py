@@ -53,6 +53,9 @@ def test_quiet_train_writes_model_metrics_figures_and_report(iris_run, capsys):
     assert m["data"]["classes"] == ["setosa", "versicolor", "virginica"]
     assert len(m["validation"]["per_class"]) == 3
     assert np.sum(m["validation"]["confusion_matrix"]) == m["validation"]["n_samples"]
+    history = glassnet.load(iris_run / "model.glassnet").info["history"]
+    assert len(history["loss"]) == len(history["val_score"]) == 8
+    assert history["val_score"][m["best_epoch"] - 1] == m["validation"]["accuracy"]
 
 
 def test_evaluate_agrees_with_the_training_metrics(iris_run, capsys):
@@ -146,6 +149,10 @@ def test_regression_is_chosen_from_a_numeric_target(tmp_path, capsys):
     assert main(["train", "--csv", data, "--target", "price", "--out", str(out), *FAST]) == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["task"] == "regression" and "r2" in m["validation"]
+    # The per-epoch score is R^2 too: at the epoch whose weights were kept it equals the final metric.
+    history = glassnet.load(out / "model.glassnet").info["history"]
+    assert history["val_score"][m["best_epoch"] - 1] == pytest.approx(m["validation"]["r2"], rel=1e-9)
+    assert history["score"][m["best_epoch"] - 1] == pytest.approx(m["train"]["r2"], rel=1e-9)
     assert (out / "predicted_vs_true.png").exists()
     assert main(["predict", str(out / "model.glassnet"), "--csv", data, "--output", str(tmp_path / "p.csv")]) == 0
     with open(tmp_path / "p.csv") as fh:

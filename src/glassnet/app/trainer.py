@@ -129,6 +129,7 @@ class Score(Callback):
         Z = net.forward(X)
         if self.task == "classification":
             return float(np.mean(Z.argmax(axis=1) == y))
+        y = y.ravel()  # (n, 1) regression targets: keep the difference (n,), not (n, n)
         residual = float(np.sum((Z[:, 0] - y) ** 2))
         total = float(np.sum((y - y.mean()) ** 2))
         return 1.0 - residual / total if total > 0 else 0.0
