@@ -101,6 +101,17 @@ def test_csv_classification_predict_and_exact_reload(tmp_path, capsys):
     assert np.array_equal(labels, np.array(["no", "yes"])[P.argmax(axis=1)])
     table = read_csv(data, features=model.features).table
     assert np.array_equal(model.predict_proba(table), P)  # repr() round-trips floats exactly
+    # New data without the target column (and with an empty one) predict the same.
+    with open(data) as fh:
+        lines = list(csv.reader(fh))
+    for name, keep in (("no_target.csv", [0, 1, 2, 4]), ("empty_target.csv", None)):
+        with open(tmp_path / name, "w", newline="") as fh:
+            w = csv.writer(fh)
+            for i, row in enumerate(lines):
+                w.writerow([row[j] for j in keep] if keep else [c if j != 3 or i == 0 else "" for j, c in enumerate(row)])
+        assert main(["predict", str(out / "model.glassnet"), "--csv", str(tmp_path / name),
+                     "--output", str(tmp_path / "again.csv")]) == 0
+        assert (tmp_path / "again.csv").read_text() == pred_path.read_text()
 
 
 def test_app_model_round_trip_is_exact_with_categories_and_missing_values(tmp_path):

@@ -239,12 +239,16 @@ def test_atomic_open_refuses_append_mode(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ estimators
-@pytest.mark.parametrize("name", ["MLPClassifier", "MLPRegressor"])
-def test_estimator_round_trip(tmp_path, name):
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
+@pytest.mark.parametrize("name, labels", [("MLPClassifier", None), ("MLPClassifier", ("cat", "dog")),
+                                          ("MLPRegressor", None)])
+def test_estimator_round_trip(tmp_path, name, labels):
     estimators = pytest.importorskip("glassnet.estimators")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3))
     y = (X[:, 0] > 0).astype(int) if name == "MLPClassifier" else X @ np.array([1.0, -2.0, 0.5])
+    if labels:
+        y = np.array(labels)[y]
     est = getattr(estimators, name)(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
     est.fit(X, y)
     path = tmp_path / "est.glassnet"

@@ -20,12 +20,8 @@ def model_data(model, dataset=None, csv=None, target=None, need_target=True):
     if (dataset is None) == (csv is None):
         raise ValueError("give the data as a bundled set name (e.g. digits) or as --csv PATH, not both or neither.")
     if csv is not None:
-        target = target or (model.target if need_target else None)
-        if not need_target:
-            from ..app.data import read_csv_rows
-
-            header, _ = read_csv_rows(csv)
-            target = model.target if model.target in header else None
+        # Prediction ignores a target column if the file has one (it may be empty).
+        target = (target or model.target) if need_target else None
         d = read_csv(csv, target, features=model.features)
         return d.name, d.table, d.y
     d = load_dataset(dataset)
