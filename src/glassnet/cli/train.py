@@ -145,10 +145,9 @@ def run(args) -> int:
     key = "accuracy" if job.task == "classification" else "r2"
     scores = ", ".join(f"{part} {key} {res[part][key]:.4f}" for part in ("train", "validation") if part in res)
     files = f"{model_path}, metrics.json, report.html"
-    if job.interrupted:
-        if not args.quiet:
-            print(f"glassnet: training {job.interrupted}; kept the best weights so far (epoch {res['best_epoch']}) "
-                  f"and wrote {files} in {out}", file=sys.stderr)
+    if job.interrupted:  # said even with --quiet: the run did not do what was asked
+        print(f"glassnet: training {job.interrupted}; kept the best weights so far (epoch {res['best_epoch']}) "
+              f"and wrote {files} in {out}", file=sys.stderr)
         return 130
     say(f"{res['epochs_run']} epochs in {res['training_time_s']:.1f} s ({res['stop_reason']}); {scores}")
     say(f"wrote {files} (in {out})")
