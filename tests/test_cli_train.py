@@ -281,3 +281,26 @@ def test_resume_refuses_changed_data(tmp_path, capsys):
     _write_csv(tmp_path / "d.csv", seed=1)
     assert main(["train", "--resume", str(out), "--quiet"]) == 2
     assert "differ from the data this checkpoint" in capsys.readouterr().err
+
+
+def test_quiet_means_no_output(tmp_path, capsys):
+    assert main(["train", "--dataset", "circles", "--epochs", "2", "--layers", "4", "--out", str(tmp_path), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert (tmp_path / "decision_regions.png").exists()
+
+
+def test_first_ctrl_c_asks_to_stop_and_a_second_stops_at_once():
+    from glassnet.app.trainer import InterruptFlag, TrainingInterrupted
+    from glassnet.cli.train import sigint_requests
+
+    flag = InterruptFlag()
+    flag.on_batch_end(0, 1.0)  # nothing requested: nothing happens
+    with sigint_requests(flag):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert flag.requested
+        with pytest.raises(TrainingInterrupted, match="after batch 3"):
+            flag.on_batch_end(2, 1.0)
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
