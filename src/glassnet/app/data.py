@@ -7,7 +7,6 @@ categorical columns as object arrays of str with None for missing values.
 from __future__ import annotations
 
 import csv
-import hashlib
 import math
 import os
 
@@ -131,14 +130,6 @@ def label_text(value) -> str:
     if number is not None and number == int(number):
         return str(int(number))
     return text
-
-
-def file_sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_csv_rows(path):

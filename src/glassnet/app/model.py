@@ -99,9 +99,11 @@ class TabularModel:
     @classmethod
     def _from_state(cls, meta, arrays, path="<model>"):
         try:
-            pre = Preprocessor.from_state(meta["preprocessing"], {k[4:]: v for k, v in arrays.items() if k.startswith("pre.")})
-            net = io.network_from_state(meta["network"], {k[4:]: v for k, v in arrays.items() if k.startswith("net.")}, path)
-            return cls(pre, net, meta["task"], meta["target"], meta["classes"], meta["y_mean"], meta["y_scale"], meta["info"])
+            part = {p: {k[4:]: v for k, v in arrays.items() if k.startswith(p + ".")} for p in ("pre", "net")}
+            pre = Preprocessor.from_state(meta["preprocessing"], part["pre"])
+            net = io.network_from_state(meta["network"], part["net"], path)
+            return cls(pre, net, meta["task"], meta["target"], meta["classes"], meta["y_mean"], meta["y_scale"],
+                       meta["info"])
         except (KeyError, TypeError) as exc:
             raise io.ModelFileError(path, "corrupted", f"the model it describes is incomplete ({exc!r}).") from None
 

@@ -34,7 +34,8 @@ def add_parser(subparsers):
                     "write model.glassnet, metrics.json, figures and report.html to --out.")
     data = p.add_argument_group("data")
     data.add_argument("--dataset", default="digits", metavar="NAME",
-                      help="bundled set: digits (default), iris, wine, breast-cancer, diabetes, circles, moons, three-clouds")
+                      help="bundled set: digits (default), iris, wine, breast-cancer, diabetes, circles, "
+                           "moons, three-clouds")
     data.add_argument("--csv", metavar="PATH", help="train on this CSV file (header line; numeric and categorical columns)")
     data.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
     data.add_argument("--task", default="auto", choices=["auto", "classification", "regression"],
@@ -58,7 +59,8 @@ def add_parser(subparsers):
     out.add_argument("--out", metavar="DIR", help="output folder (default out/<data set name>)")
     out.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                      help="save the full training state to DIR/checkpoint.glassnet every N epochs")
-    out.add_argument("--resume", metavar="DIR", help="continue the run whose checkpoint is in DIR (other options are ignored)")
+    out.add_argument("--resume", metavar="DIR",
+                     help="continue the run whose checkpoint is in DIR (other options are ignored)")
     out.add_argument("--quiet", action="store_true", help="no progress bar and no messages")
     p.set_defaults(run=run)
 
@@ -67,7 +69,8 @@ def _config(args):
     from ..app.trainer import TrainConfig
 
     return TrainConfig(
-        dataset=None if args.csv else args.dataset, csv=os.path.abspath(args.csv) if args.csv else None, target=args.target, task=args.task, layers=_layers(args.layers),
+        dataset=None if args.csv else args.dataset, csv=os.path.abspath(args.csv) if args.csv else None,
+        target=args.target, task=args.task, layers=_layers(args.layers),
         activation=args.activation, optimizer=args.optimizer, learning_rate=args.learning_rate, epochs=args.epochs,
         batch_size=args.batch_size, l2=args.l2, dropout=args.dropout, early_stopping=args.early_stopping,
         validation_fraction=args.validation_fraction, seed=args.seed, dtype=args.dtype,
@@ -130,7 +133,8 @@ def run(args) -> int:
     else:
         config = _config(args)
         config.check()
-        out = args.out or os.path.join("out", os.path.splitext(os.path.basename(config.csv))[0] if config.csv else config.dataset)
+        name = os.path.splitext(os.path.basename(config.csv))[0] if config.csv else config.dataset
+        out = args.out or os.path.join("out", name)
         os.makedirs(out, exist_ok=True)
         job = Run(config, out)
         c = job.config
