@@ -1,4 +1,4 @@
-"""Helpers shared by the sub-commands that read data for a trained model."""
+"""Loading a trained model and its data, shared by evaluate and predict."""
 
 from __future__ import annotations
 
