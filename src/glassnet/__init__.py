@@ -7,12 +7,14 @@ never the other way round.
 
 from . import callbacks, functional, initializers, layers, losses, optimizers, schedules
 from .gradcheck import GradientCheckError, gradcheck
+from .io import ModelFileError, load, save
 from .network import Sequential
 from .training import DivergenceError, History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DivergenceError", "GradientCheckError", "History", "Sequential", "callbacks", "fit", "functional",
-    "gradcheck", "initializers", "layers", "losses", "optimizers", "schedules", "__version__",
+    "DivergenceError", "GradientCheckError", "History", "ModelFileError", "Sequential", "callbacks", "fit", "functional",
+    "gradcheck", "initializers", "layers", "load", "losses", "optimizers", "save", "schedules",
+    "__version__",
 ]

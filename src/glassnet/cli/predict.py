@@ -1,0 +1,42 @@
+"""``glassnet predict MODEL --csv IN --output OUT.csv``: predictions (and class probabilities)."""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser("predict", help="write a trained model's predictions for a CSV file",
+                              description="Predict with MODEL for each row of --csv IN; writes the predicted "
+                                          "label or value and, for classifiers, one probability column per class.")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("--csv", required=True, metavar="IN")
+    p.add_argument("--output", required=True, metavar="OUT.csv")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from .. import io
+    from ._data import load_model, model_data
+
+    model = load_model(args.model)
+    _, table, _ = model_data(model, csv=args.csv, need_target=False)
+    X = model.transform(table)
+    labels = model.predict_matrix(X)
+    buf = _io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    header = [f"predicted_{model.target}"]
+    if model.task == "classification":
+        P = model.predict_proba_matrix(X)
+        header += [f"probability_{c}" for c in model.classes]
+        writer.writerow(header)
+        for label, row in zip(labels, P):
+            writer.writerow([label, *(repr(float(p)) for p in row)])
+    else:
+        writer.writerow(header)
+        for value in labels:
+            writer.writerow([repr(float(value))])
+    io.atomic_write(args.output, buf.getvalue())
+    print(f"wrote {len(labels)} predictions to {args.output}")
+    return 0

@@ -1,0 +1,306 @@
+"""``glassnet train``, ``evaluate``, ``predict`` and ``info`` on small data, in-process."""
+
+import csv
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+
+import glassnet
+import glassnet.training
+from glassnet.app import TabularModel, read_csv
+from glassnet.app.trainer import Run, TrainConfig
+from glassnet.cli import main
+
+FAST = ["--epochs", "8", "--layers", "8", "--quiet"]
+
+
+def _write_csv(path, n=120, seed=0):
+    """Numeric and categorical columns with missing values; a text label and a numeric target."""
+    rng = np.random.default_rng(seed)
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["age", "colour", "size", "label", "price"])
+        for i in range(n):
+            age, colour, size = rng.normal(40, 10), rng.choice(["red", "green", "blue"]), rng.uniform(0, 5)
+            label = "yes" if (age > 40) != (colour == "red") else "no"
+            price = 3 * size + 5 * (colour == "blue") + rng.normal()
+            row = [f"{age:.2f}", colour, f"{size:.3f}", label, f"{price:.3f}"]
+            if i % 7 == 0:
+                row[0] = ""
+            if i % 11 == 0:
+                row[1] = "NA"
+            w.writerow(row)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def iris_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("iris")
+    assert main(["train", "--dataset", "iris", "--out", str(out), *FAST]) == 0
+    return out
+
+
+def test_quiet_train_writes_model_metrics_figures_and_report(iris_run, capsys):
+    names = set(os.listdir(iris_run))
+    assert {"model.glassnet", "metrics.json", "report.html", "loss.png", "score.png", "confusion_matrix.png"} <= names
+    assert not any(n.endswith(".tmp") for n in names)
+    m = json.loads((iris_run / "metrics.json").read_text())
+    assert m["task"] == "classification" and m["epochs_run"] == 8
+    assert m["train"]["n_samples"] + m["validation"]["n_samples"] == 150
+    assert m["data"]["classes"] == ["setosa", "versicolor", "virginica"]
+    assert len(m["validation"]["per_class"]) == 3
+    assert np.sum(m["validation"]["confusion_matrix"]) == m["validation"]["n_samples"]
+    history = glassnet.load(iris_run / "model.glassnet").info["history"]
+    assert len(history["loss"]) == len(history["val_score"]) == 8
+    assert history["val_score"][m["best_epoch"] - 1] == m["validation"]["accuracy"]
+
+
+def test_evaluate_agrees_with_the_training_metrics(iris_run, capsys):
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    m = json.loads((iris_run / "metrics.json").read_text())
+    tr, va = m["train"], m["validation"]
+    expected = (tr["accuracy"] * tr["n_samples"] + va["accuracy"] * va["n_samples"]) / 150
+    assert result["n_samples"] == 150
+    assert result["accuracy"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_progress_bar_and_messages_unless_quiet(tmp_path, capsys):
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "3", "--layers", "4"]) == 0
+    captured = capsys.readouterr()
+    assert "3/3" in captured.err and "val_score" in captured.err  # tqdm's bar over epochs
+    assert "validation accuracy" in captured.out and "report.html" in captured.out
+
+
+def test_info_describes_architecture_data_and_metrics(iris_run, capsys):
+    assert main(["info", str(iris_run / "model.glassnet")]) == 0
+    out = capsys.readouterr().out
+    assert "Dense(n_in=4, n_out=8" in out and "setosa" in out
+    assert "validation accuracy" in out and "n_train: 120" in out and "learning_rate: 0.001" in out
+
+
+def test_csv_classification_predict_and_exact_reload(tmp_path, capsys):
+    data = _write_csv(tmp_path / "people.csv")
+    out = tmp_path / "run"
+    assert main(["train", "--csv", data, "--target", "label", "--out", str(out), *FAST]) == 0
+    model = glassnet.load(out / "model.glassnet")
+    assert model.task == "classification" and model.classes == ["no", "yes"]
+    assert model.features == [("age", "numeric"), ("colour", "categorical"), ("size", "numeric"), ("price", "numeric")]
+    pred_path = tmp_path / "pred.csv"
+    assert main(["predict", str(out / "model.glassnet"), "--csv", data, "--output", str(pred_path)]) == 0
+    with open(pred_path) as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["predicted_label", "probability_no", "probability_yes"]
+    P = np.array([[float(p) for p in r[1:]] for r in rows[1:]])
+    labels = np.array([r[0] for r in rows[1:]])
+    assert P.shape == (120, 2)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+    assert np.array_equal(labels, np.array(["no", "yes"])[P.argmax(axis=1)])
+    table = read_csv(data, features=model.features).table
+    assert np.array_equal(model.predict_proba(table), P)  # repr() round-trips floats exactly
+    # New data without the target column (and with an empty one) predict the same.
+    with open(data) as fh:
+        lines = list(csv.reader(fh))
+    for name, keep in (("no_target.csv", [0, 1, 2, 4]), ("empty_target.csv", None)):
+        with open(tmp_path / name, "w", newline="") as fh:
+            w = csv.writer(fh)
+            for i, row in enumerate(lines):
+                w.writerow([row[j] for j in keep] if keep else [c if j != 3 or i == 0 else "" for j, c in enumerate(row)])
+        assert main(["predict", str(out / "model.glassnet"), "--csv", str(tmp_path / name),
+                     "--output", str(tmp_path / "again.csv")]) == 0
+        assert (tmp_path / "again.csv").read_text() == pred_path.read_text()
+
+
+def test_app_model_round_trip_is_exact_with_categories_and_missing_values(tmp_path):
+    data = _write_csv(tmp_path / "people.csv")
+    job = Run(TrainConfig(csv=data, target="label", epochs=3, layers=(6,), dropout=0.2), str(tmp_path))
+    model = job.train()
+    glassnet.save(model, tmp_path / "m.glassnet")
+    loaded = glassnet.load(tmp_path / "m.glassnet")
+    assert isinstance(loaded, TabularModel)
+    table = read_csv(data, features=model.features).table
+    assert np.array_equal(loaded.predict_proba(table), model.predict_proba(table))
+    assert np.array_equal(loaded.predict(table), model.predict(table))
+    # Unseen categories and missing values in new data work the same way in both.
+    table.columns["colour"][:5] = np.array(["purple", None, "red", None, "pink"], dtype=object)
+    table.columns["age"][:3] = np.nan
+    assert np.array_equal(loaded.predict_proba(table), model.predict_proba(table))
+
+
+def test_stored_preprocessing_matches_scikit_learn(tmp_path):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from glassnet.app.preprocess import Preprocessor
+
+    table = read_csv(_write_csv(tmp_path / "p.csv"), target="label").table
+    pre = Preprocessor.fit(table)
+    mixed = np.empty((table.n_rows, 4), dtype=object)
+    for j, name in enumerate(table.names):
+        col = table.columns[name]
+        mixed[:, j] = [np.nan if v is None else v for v in col] if col.dtype == object else col
+    ct = ColumnTransformer([
+        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), [0, 2, 3]),
+        ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore",
+                                                                                    sparse_output=False)), [1]),
+    ])
+    expected = ct.fit_transform(mixed)
+    np.testing.assert_allclose(pre.transform(table), expected.astype(float), rtol=1e-12, atol=1e-12)
+    assert pre.output_names == ["age", "size", "price", "colour=blue", "colour=green", "colour=red"]
+
+
+def test_regression_is_chosen_from_a_numeric_target(tmp_path, capsys):
+    data = _write_csv(tmp_path / "people.csv")
+    out = tmp_path / "reg"
+    assert main(["train", "--csv", data, "--target", "price", "--out", str(out), *FAST]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["task"] == "regression" and "r2" in m["validation"]
+    # The per-epoch score is R^2 too: at the epoch whose weights were kept it equals the final metric.
+    history = glassnet.load(out / "model.glassnet").info["history"]
+    assert history["val_score"][m["best_epoch"] - 1] == pytest.approx(m["validation"]["r2"], rel=1e-9)
+    assert history["score"][m["best_epoch"] - 1] == pytest.approx(m["train"]["r2"], rel=1e-9)
+    assert (out / "predicted_vs_true.png").exists()
+    assert main(["predict", str(out / "model.glassnet"), "--csv", data, "--output", str(tmp_path / "p.csv")]) == 0
+    with open(tmp_path / "p.csv") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["predicted_price"] and len(rows) == 121
+    capsys.readouterr()
+    assert main(["evaluate", str(out / "model.glassnet"), "--csv", data, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["rmse"] >= result["mae"] > 0
+
+
+def test_task_can_be_forced(tmp_path):
+    path = tmp_path / "ints.csv"
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=60)
+    path.write_text("x,y\n" + "".join(f"{a:.4f},{int(a > 0) * 3}\n" for a in x))
+    job = Run(TrainConfig(csv=str(path), target="y", epochs=1, validation_fraction=0.0, early_stopping=0), str(tmp_path))
+    assert job.task == "classification" and job.classes == ["0", "3"]
+    job = Run(TrainConfig(csv=str(path), target="y", task="regression", epochs=1, validation_fraction=0.0,
+                          early_stopping=0), str(tmp_path))
+    assert job.task == "regression"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--csv", "x.csv"], "--csv needs --target"),
+    (["--dataset", "mnist"], "unknown data set 'mnist'"),
+    (["--layers", "64,a"], "--layers takes positive"),
+    (["--validation-fraction", "0", "--early-stopping", "5"], "early stopping watches"),
+    (["--activation", "softmax"], "softmax is an output function"),
+    (["--optimizer", "lbfgs"], "Unknown optimizer"),
+    (["--dropout", "1.0"], "dropout must be in"),
+])
+def test_bad_options_are_one_line_errors(tmp_path, capsys, argv, message):
+    assert main(["train", "--out", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error:") and message in err and "Traceback" not in err
+
+
+def test_evaluate_and_resume_errors(iris_run, tmp_path, capsys):
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "moons"]) == 2
+    assert "lacks the columns" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path)]) == 2
+    assert "no checkpoint to resume" in capsys.readouterr().err
+    (tmp_path / "junk.glassnet").write_bytes(b"junk")
+    assert main(["info", str(tmp_path / "junk.glassnet")]) == 2
+    assert "not a glassnet model file" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ interrupts
+def _interrupt_at_step(monkeypatch, step):
+    """Send SIGINT to this process just before optimizer step number ``step``."""
+    calls = {"n": 0}
+    original = glassnet.training.train_step
+
+    def train_step(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == step:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(glassnet.training, "train_step", train_step)
+
+
+RESUMABLE = ["--dataset", "iris", "--epochs", "40", "--layers", "12,6", "--dropout", "0.2", "--learning-rate", "0.03",
+             "--early-stopping", "4", "--checkpoint-every", "3", "--batch-size", "16", "--quiet"]
+
+
+def test_interrupted_and_resumed_run_ends_exactly_like_an_uninterrupted_one(tmp_path, monkeypatch, capsys):
+    straight, broken = tmp_path / "straight", tmp_path / "broken"
+    assert main(["train", *RESUMABLE, "--out", str(straight)]) == 0
+    _interrupt_at_step(monkeypatch, 8 * 8 + 3)  # 8 batches an epoch: in epoch 9, after checkpoint 6
+    assert main(["train", *RESUMABLE, "--out", str(broken)]) == 130
+    monkeypatch.undo()
+    m = json.loads((broken / "metrics.json").read_text())
+    assert m["interrupted"] and m["epochs_run"] == 8 and m["stop_reason"] == "interrupted"
+    assert {"model.glassnet", "report.html", "checkpoint.glassnet"} <= set(os.listdir(broken))
+    assert "interrupted" in (broken / "report.html").read_text()
+    assert main(["train", "--resume", str(broken), "--quiet"]) == 0
+    a, b = glassnet.load(straight / "model.glassnet"), glassnet.load(broken / "model.glassnet")
+    assert np.array_equal(a.net.get_weights(), b.net.get_weights())
+    assert a.info["history"] == b.info["history"]
+    assert a.info["metrics"]["stop_reason"] == b.info["metrics"]["stop_reason"]
+    assert a.info["metrics"]["epochs_run"] == b.info["metrics"]["epochs_run"] > 9
+    assert a.info["metrics"]["stop_reason"].startswith("val_loss did not improve")  # early stopping was resumed too
+
+
+def test_interrupt_keeps_best_weights_and_says_so(tmp_path, monkeypatch, capsys):
+    _interrupt_at_step(monkeypatch, 5 * 8 + 2)
+    argv = [a for a in RESUMABLE if a != "--quiet"]
+    assert main(["train", *argv, "--out", str(tmp_path)]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted in epoch 6, after batch 2" in err and "kept the best weights" in err
+    model = glassnet.load(tmp_path / "model.glassnet")
+    hist = model.info["history"]
+    best = int(np.argmin(hist["val_loss"]))
+    assert model.info["metrics"]["best_epoch"] == best + 1
+    # The kept weights give the best epoch's validation score.
+    assert model.info["metrics"]["validation"]["accuracy"] == pytest.approx(hist["val_score"][best], abs=1e-12)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_resuming_a_finished_run_rewrites_the_same_model(tmp_path):
+    argv = ["train", "--dataset", "circles", "--epochs", "5", "--layers", "8", "--checkpoint-every", "1", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    before = glassnet.load(tmp_path / "model.glassnet").net.get_weights()
+    assert main(["train", "--resume", str(tmp_path), "--quiet"]) == 0
+    assert np.array_equal(glassnet.load(tmp_path / "model.glassnet").net.get_weights(), before)
+
+
+def test_resume_refuses_changed_data(tmp_path, capsys):
+    data = _write_csv(tmp_path / "d.csv")
+    out = tmp_path / "run"
+    assert main(["train", "--csv", data, "--target", "label", "--epochs", "4", "--checkpoint-every", "2",
+                 "--out", str(out), "--quiet"]) == 0
+    _write_csv(tmp_path / "d.csv", seed=1)
+    assert main(["train", "--resume", str(out), "--quiet"]) == 2
+    assert "differ from the data this checkpoint" in capsys.readouterr().err
+
+
+def test_quiet_means_no_output(tmp_path, capsys):
+    assert main(["train", "--dataset", "circles", "--epochs", "2", "--layers", "4", "--out", str(tmp_path), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert (tmp_path / "decision_regions.png").exists()
+
+
+def test_first_ctrl_c_asks_to_stop_and_a_second_stops_at_once():
+    from glassnet.app.trainer import InterruptFlag, TrainingInterrupted
+    from glassnet.cli.train import sigint_requests
+
+    flag = InterruptFlag()
+    flag.on_batch_end(0, 1.0)  # nothing requested: nothing happens
+    with sigint_requests(flag):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert flag.requested
+        with pytest.raises(TrainingInterrupted, match="after batch 3"):
+            flag.on_batch_end(2, 1.0)
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -1,0 +1,268 @@
+"""Saving and loading: round trips, atomic writes, and every way a file can be refused."""
+
+import io as stdio
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import io as gio
+from glassnet.layers import GELU, Dense, Dropout, LeakyReLU, ReLU, Tanh
+
+
+def _net(dtype="float64", output="softmax"):
+    layers = [Dense(4, 8, dtype=dtype), LeakyReLU(0.2), Dropout(0.1), Dense(8, 6, init="he_normal", dtype=dtype),
+              Tanh(), Dense(6, 3, dtype=dtype), GELU()]
+    if output == "identity":
+        layers[-1] = ReLU()
+    return glassnet.Sequential(layers, output=output, random_state=3, dtype=dtype)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    net = _net()
+    path = tmp_path / "net.glassnet"
+    glassnet.save(net, path)
+    return net, path
+
+
+# ------------------------------------------------------------------------------------------ round trips
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+def test_sequential_round_trip_predicts_exactly(tmp_path, dtype, output):
+    net = _net(dtype, output)
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    path = tmp_path / "m.glassnet"
+    glassnet.save(net, path)
+    loaded = glassnet.load(path)
+    assert isinstance(loaded, glassnet.Sequential)
+    assert loaded.dtype == net.dtype and loaded.output == net.output
+    assert [type(a) for a in loaded.layers] == [type(b) for b in net.layers]
+    assert loaded.layers[1].alpha == 0.2 and loaded.layers[2].rate == 0.1
+    assert np.array_equal(loaded.get_weights(), net.get_weights())
+    assert np.array_equal(loaded.predict_proba(X), net.predict_proba(X))
+
+
+def test_file_is_a_zip_with_json_header_and_npy_arrays(saved):
+    net, path = saved
+    with zipfile.ZipFile(path) as zf:
+        assert zf.namelist()[0] == "glassnet.json"
+        header = json.loads(zf.read("glassnet.json"))
+        weights = np.load(stdio.BytesIO(zf.read("arrays/weights.npy")), allow_pickle=False)
+    assert header["format"] == "glassnet" and header["format_version"] == gio.FORMAT_VERSION
+    assert header["kind"] == "sequential" and header["checksum"].startswith("sha256:")
+    assert [layer["class"] for layer in header["meta"]["layers"]][:2] == ["Dense", "LeakyReLU"]
+    assert np.array_equal(weights, net.get_weights())
+
+
+def test_save_refuses_unknown_objects_and_layers(tmp_path):
+    with pytest.raises(TypeError, match="glassnet.save takes"):
+        glassnet.save({"not": "a model"}, tmp_path / "x")
+
+    class Custom(glassnet.layers.Identity):
+        pass
+
+    net = glassnet.Sequential([Dense(2, 2), Custom()])
+    with pytest.raises(ValueError, match="cannot save"):
+        glassnet.save(net, tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_encode_refuses_object_arrays():
+    with pytest.raises(TypeError, match="no Python objects"):
+        gio.encode("sequential", {}, {"a": np.array([object()])})
+
+
+# ------------------------------------------------------------------------------------------ refusals
+def _problem(path):
+    with pytest.raises(glassnet.ModelFileError) as info:
+        glassnet.load(path)
+    assert isinstance(info.value, ValueError)
+    return info.value.problem, str(info.value)
+
+
+def test_not_a_glassnet_file(tmp_path):
+    cases = {
+        "text.txt": b"hello, world\n",
+        "empty.bin": b"",
+        "array.npy": None,
+        "plain.npz": None,
+    }
+    np.save(tmp_path / "array.npy", np.arange(3))
+    np.savez(tmp_path / "plain.npz", a=np.arange(3))
+    for name, data in cases.items():
+        if data is not None:
+            (tmp_path / name).write_bytes(data)
+        problem, message = _problem(tmp_path / name)
+        assert problem == "not-glassnet", name
+        assert "not a glassnet model file" in message
+
+
+def test_json_header_of_another_format_is_not_glassnet(tmp_path):
+    path = tmp_path / "other.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("glassnet.json", json.dumps({"format": "something-else"}))
+    assert _problem(path)[0] == "not-glassnet"
+
+
+class _Trap:
+    """Unpickling this would create a file: the test checks it never appears."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickle_files_are_never_unpickled(tmp_path):
+    marker = tmp_path / "unpickled"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(_Trap(str(marker))))
+    problem, message = _problem(path)
+    assert problem == "not-glassnet" and "pickle" in message
+    assert not marker.exists()
+    # An object array smuggled into a glassnet file (with a valid checksum) is refused too.
+    blob = stdio.BytesIO()
+    np.lib.format.write_array(blob, np.array([_Trap(str(marker))], dtype=object), allow_pickle=True)
+    header = {"format": "glassnet", "format_version": 1, "kind": "sequential", "glassnet_version": "x",
+              "meta": {}, "arrays": ["weights"]}
+    header["checksum"] = gio._checksum(header, {"weights": blob.getvalue()})
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("glassnet.json", json.dumps(header))
+        zf.writestr("arrays/weights.npy", blob.getvalue())
+    assert _problem(path)[0] == "corrupted"
+    assert not marker.exists()
+
+
+def test_truncated_files(saved, tmp_path):
+    _, path = saved
+    data = path.read_bytes()
+    for cut in (1, 2, 10, 100, len(data) // 2, len(data) - 23, len(data) - 1):
+        short = tmp_path / f"short{cut}"
+        short.write_bytes(data[:cut])
+        problem, message = _problem(short)
+        assert problem == "truncated", cut
+        assert "truncated" in message
+
+
+def test_bit_flips_are_corruption(saved, tmp_path):
+    _, path = saved
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        infos = {i.filename: i for i in zf.infolist()}
+    weights = infos["arrays/weights.npy"]
+    header = infos["glassnet.json"]
+    # The first byte of each member's data sits after its 30-byte local header and its name.
+    positions = [
+        weights.header_offset + 30 + len(weights.filename) + 200,  # inside the weights
+        header.header_offset + 30 + len(header.filename) + 5,  # inside the JSON header
+        len(data) - 30,  # inside the central directory
+    ]
+    for pos in positions:
+        flipped = bytearray(data)
+        flipped[pos] ^= 0x10
+        bad = tmp_path / f"flip{pos}"
+        bad.write_bytes(bytes(flipped))
+        problem, message = _problem(bad)
+        assert problem == "corrupted", pos
+        assert "corrupted" in message
+
+
+def test_checksum_catches_changes_the_zip_crc_cannot(saved, tmp_path):
+    _, path = saved
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    weights = np.load(stdio.BytesIO(members["arrays/weights.npy"]))
+    weights[0] += 1.0
+    buf = stdio.BytesIO()
+    np.lib.format.write_array(buf, weights)
+    members["arrays/weights.npy"] = buf.getvalue()
+    tampered = tmp_path / "tampered"
+    with zipfile.ZipFile(tampered, "w") as zf:
+        for name, blob in members.items():
+            zf.writestr(name, blob)
+    problem, message = _problem(tampered)
+    assert problem == "corrupted" and "checksum" in message
+
+
+def test_newer_format_version(tmp_path):
+    net = _net()
+    kind, meta, arrays = gio.to_state(net)
+    path = tmp_path / "future.glassnet"
+    path.write_bytes(gio.encode(kind, meta, arrays, format_version=gio.FORMAT_VERSION + 1))
+    problem, message = _problem(path)
+    assert problem == "newer-format"
+    assert f"version {gio.FORMAT_VERSION + 1}" in message and "upgrade glassnet" in message
+
+
+def test_checkpoint_is_not_loaded_as_model(tmp_path):
+    path = tmp_path / "ckpt"
+    gio.write_file(path, "checkpoint", {}, {})
+    with pytest.raises(ValueError, match="--resume"):
+        glassnet.load(path)
+
+
+# ------------------------------------------------------------------------------------------ atomic writes
+def test_atomic_write_replaces_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "out.json"
+    gio.write_json(path, {"a": 1})
+    gio.write_json(path, {"a": 2})
+    assert json.loads(path.read_text()) == {"a": 2}
+    assert os.listdir(tmp_path) == ["out.json"]
+
+
+def test_interrupted_write_keeps_the_old_file(saved, tmp_path):
+    net, path = saved
+    before = path.read_bytes()
+    with pytest.raises(KeyboardInterrupt):
+        with gio.atomic_open(path, "wb") as fh:
+            fh.write(b"half a mod")
+            raise KeyboardInterrupt
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == [path.name]
+    # A save that fails while encoding never touches the old file either.
+    net.layers.append(type("Odd", (glassnet.layers.Identity,), {})())
+    with pytest.raises(ValueError):
+        glassnet.save(net, path)
+    assert path.read_bytes() == before
+
+
+def test_atomic_open_refuses_append_mode(tmp_path):
+    with pytest.raises(ValueError, match="mode must be"):
+        with gio.atomic_open(tmp_path / "x", "ab"):
+            pass
+
+
+# ------------------------------------------------------------------------------------------ estimators
+@pytest.mark.filterwarnings("ignore:Stochastic Optimizer")
+@pytest.mark.parametrize("name, labels", [("MLPClassifier", None), ("MLPClassifier", ("cat", "dog")),
+                                          ("MLPRegressor", None)])
+def test_estimator_round_trip(tmp_path, name, labels):
+    estimators = pytest.importorskip("glassnet.estimators")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int) if name == "MLPClassifier" else X @ np.array([1.0, -2.0, 0.5])
+    if labels:
+        y = np.array(labels)[y]
+    est = getattr(estimators, name)(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    est.fit(X, y)
+    path = tmp_path / "est.glassnet"
+    glassnet.save(est, path)
+    loaded = glassnet.load(path)
+    assert type(loaded) is type(est)
+    assert np.array_equal(loaded.predict(X), est.predict(X))
+    if name == "MLPClassifier":
+        assert np.array_equal(loaded.predict_proba(X), est.predict_proba(X))
+        assert np.array_equal(loaded.classes_, est.classes_)
+
+
+def test_estimator_class_names_are_whitelisted(tmp_path):
+    path = tmp_path / "evil.glassnet"
+    gio.write_file(path, "estimator", {"class": "os.system", "params": {}, "state": {}}, {})
+    with pytest.raises(ValueError, match="cannot load"):
+        glassnet.load(path)
