@@ -22,12 +22,13 @@ Network and training (glassnet)
     momentum=0.9)`` for 300 full-batch iterations.
 
 Where the seed's code and text disagree
-    Seed 000's text describes a velocity ``V`` with a "resistance" term and says the loss figure
-    covers 300 iterations; seed 001's code uses ``M(i+1) = lambda M(i) - mu dxi/dtheta``,
-    ``theta += M``, which is ``glassnet.optimizers.Momentum``; followed here. The code also defines
-    ``lr_update = learning_rate / nb_of_iterations`` but never uses it: the learning rate is constant
-    here too. The seed's gradient check uses ``eps = 1e-4`` and ``np.isclose`` (default tolerances);
-    glassnet's check uses ``eps = 1e-6`` and reports the worst relative error.
+    Seed 000's text calls the moment a "velocity" slowed by "resistance" (``update_velocity``); seed
+    001's code names it ``M`` (``update_momentum``), with the same rule ``M(i+1) = lambda M(i) - mu
+    dxi/dtheta``, ``theta += M``, which is ``glassnet.optimizers.Momentum``. The code defines
+    ``lr_update = learning_rate / nb_of_iterations`` as a "learning rate update rule" but never uses
+    it: the learning rate stays constant, here too. The seed's gradient check uses ``eps = 1e-4`` and
+    ``np.isclose`` (default tolerances); glassnet's uses ``eps = 1e-6`` and reports the worst relative
+    error.
 
 Results (``results.json``)
     ``gradcheck_max_rel_error``, ``final_loss`` (summed over the 100 samples), ``train_accuracy``

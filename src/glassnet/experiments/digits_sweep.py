@@ -35,7 +35,9 @@ Where the seed's code and text disagree
     ``-log(e / (e + 9)) = 1.46``. This experiment follows the code. The text gives the biases the
     shape of the input; the code gives them the shape of the output. The validation accuracy the seed
     prints is that of the final retraining, not the best one of the sweep (here the two coincide
-    because the retraining starts from the same weights).
+    because the retraining starts from the same weights). The seed's validation loss divides the
+    penalty by the validation set size; here the penalty is the training one (``lambda / n_train``)
+    in both curves.
 
 Results (``results.json``)
     ``best_lambda``, ``validation_accuracy``, ``test_accuracy``, ``lambdas`` and

@@ -19,8 +19,8 @@ Network and training (glassnet)
 
 Where the seed's code and text disagree
     The text speaks of "an example run of backpropagation for 50 iterations"; the notebook's code runs
-    ``nb_of_iterations = 20`` (its printed result, loss 0.52 with wh = 1.12 and bo = -0.44, is what 20
-    iterations give; 50 give a lower loss). This experiment follows the code: 20 iterations.
+    ``nb_of_iterations = 20``: its printed result, "final loss is 0.52 for weights wh=1.12 and bo=-0.44",
+    is what 20 iterations give (50 give wh = 1.04, bo = -0.47). This experiment follows the code.
 
 Results (``results.json``)
     ``final_loss``, ``wh``, ``bo``, ``train_accuracy``; also ``loss_curve`` (the loss before each
