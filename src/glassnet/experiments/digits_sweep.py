@@ -24,9 +24,9 @@ Network and training (glassnet)
     set size), which is glassnet's ``l2 = lambda / N``.
 
 Epochs
-    The seed never shows the value of ``epochs``. 1000 epochs converge: the training loss of the
-    chosen model changes by less than 0.01 between 1000 and 2000 epochs and the validation
-    accuracies and the chosen lambda are the same (0.5995 both times).
+    The seed never shows the value of ``epochs``. 1000 epochs converge: between 1000 and 2000 epochs
+    the training losses change by less than 0.01, and the sweep chooses the same lambda (0.5995)
+    with the same validation accuracy (0.9606) both times.
 
 Where the seed's code and text disagree
     The text calls the third logistic layer "2nd hidden layer" and says the classifier's forward
