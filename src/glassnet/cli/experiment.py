@@ -20,8 +20,10 @@ def add_parser(subparsers):
         help="reproduce one of the seed experiments (or 'all', or 'list')",
         description="Run a seed experiment: results.json and PNG figures are written to OUT/NAME/.",
     )
-    parser.add_argument("name", metavar="NAME", help="an experiment name ('glassnet experiment list' shows them), 'all' "
-                        "to run every one, or 'list'")
+    parser.add_argument(
+        "name", metavar="NAME",
+        help="an experiment name ('glassnet experiment list' shows them), 'all' to run every one, or 'list'",
+    )
     parser.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     parser.set_defaults(run=run)
     return parser
