@@ -172,3 +172,17 @@ def test_cli_unknown_name_is_an_error(tmp_path, capsys):
     assert err.startswith("glassnet: error: Unknown experiment 'nope'")
     assert "digits-minibatch" in err
     assert not (tmp_path / "nope").exists()
+
+
+def test_experiments_run_with_one_blas_thread_and_restore_the_limit():
+    from threadpoolctl import threadpool_info
+
+    from glassnet.experiments._common import single_threaded_blas
+
+    def blas_threads():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = blas_threads()
+    inside = single_threaded_blas(blas_threads)()
+    assert all(n == 1 for n in inside)
+    assert blas_threads() == before

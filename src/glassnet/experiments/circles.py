@@ -47,7 +47,7 @@ from sklearn.datasets import make_circles
 from .. import Sequential, gradcheck, losses, optimizers, plotting
 from ..layers import Dense, Sigmoid
 from ..training import evaluate, train_step
-from ._common import accuracy, experiment_dir, forward_upto, write_results
+from ._common import accuracy, experiment_dir, forward_upto, single_threaded_blas, write_results
 
 NAME = "circles"
 SUMMARY = "seeds 000/001: make_circles, 2-3-2 logistic/softmax network, gradient check, momentum"
@@ -80,6 +80,7 @@ def build_network():
     return Sequential([Dense(2, 3), Sigmoid(), Dense(3, 2)], output="softmax")
 
 
+@single_threaded_blas
 def run(out_dir, *, iterations=ITERATIONS, learning_rate=LEARNING_RATE, momentum=MOMENTUM) -> dict:
     """Check gradients, train, write ``out_dir/circles/results.json`` and the figures."""
     directory = experiment_dir(out_dir, NAME)

@@ -49,7 +49,7 @@ from sklearn.model_selection import train_test_split
 from .. import Sequential, initializers, losses, optimizers, plotting
 from ..layers import Dense, Sigmoid
 from ..training import evaluate, train_step
-from ._common import accuracy, experiment_dir, write_results
+from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 
 NAME = "digits-minibatch"
 SUMMARY = "Roelants part 5: digits, 64-20-20-10 network, SGD on mini-batches of ~25, stop on validation cost"
@@ -85,6 +85,7 @@ def should_stop(validation_costs) -> bool:
     return len(v) > 3 and v[-1] >= v[-2] >= v[-3]
 
 
+@single_threaded_blas
 def run(out_dir, *, max_epochs=MAX_EPOCHS, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE) -> dict:
     """Train, write ``out_dir/digits-minibatch/results.json`` and the figures, return the results."""
     directory = experiment_dir(out_dir, NAME)

@@ -57,7 +57,7 @@ from sklearn.model_selection import train_test_split
 from .. import Sequential, losses, optimizers, plotting
 from ..layers import Dense, Sigmoid
 from ..training import fit
-from ._common import accuracy, experiment_dir, write_results
+from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 
 NAME = "digits-sweep"
 SUMMARY = "seed 002: digits, 64-48-32-10 sigmoid network + softmax, L2 strength chosen on validation"
@@ -94,6 +94,7 @@ def train(lam, X_train, y_train, *, epochs, validation_data=None):
     return net, history
 
 
+@single_threaded_blas
 def run(out_dir, *, epochs=EPOCHS, lambdas=LAMBDAS) -> dict:
     """Sweep, retrain the best, write ``out_dir/digits-sweep/results.json`` and the figures.
 

@@ -38,7 +38,7 @@ import numpy as np
 from .. import Sequential, losses, optimizers, plotting
 from ..layers import RBF, Bias, Dense
 from ..training import evaluate, train_step
-from ._common import accuracy, experiment_dir, write_results
+from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 
 NAME = "rbf-1d"
 SUMMARY = "seed 004: 1-D data, one RBF hidden unit, gradient descent path on the (wh, bo) loss surface"
@@ -77,6 +77,7 @@ def get_params(net):
     return float(net.layers[0].params["W"][0, 0]), float(net.layers[2].params["b"][0])
 
 
+@single_threaded_blas
 def run(out_dir, *, iterations=ITERATIONS, learning_rate=LEARNING_RATE) -> dict:
     """Train, write ``out_dir/rbf-1d/results.json`` and the figures, return the results."""
     directory = experiment_dir(out_dir, NAME)

@@ -36,7 +36,7 @@ import numpy as np
 from .. import Sequential, losses, optimizers, plotting
 from ..layers import Dense, Sigmoid
 from ..training import evaluate, train_step
-from ._common import accuracy, experiment_dir, write_results
+from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 
 NAME = "three-clouds"
 SUMMARY = "seed 003: three Gaussian clouds, 2-5-3 logistic/softmax network, summed-loss gradient descent"
@@ -64,6 +64,7 @@ def build_network(rs, hidden=5):
     return net
 
 
+@single_threaded_blas
 def run(out_dir, *, epochs=EPOCHS, learning_rate=LEARNING_RATE) -> dict:
     """Train, write ``out_dir/three-clouds/results.json`` and the figures, return the results."""
     directory = experiment_dir(out_dir, NAME)
