@@ -1,0 +1,395 @@
+"""Figures for training runs and the tutorials' pictures, drawn with matplotlib and no screen.
+
+Every function builds a :class:`matplotlib.figure.Figure` directly (not through ``pyplot``), so no
+global figure registry grows however many runs draw figures, and nothing needs a display: saving
+renders with the Agg backend. Each function returns the Figure; pass ``path`` to also write it (PNG
+unless the suffix says otherwise). :func:`save` does the same for any figure.
+
+The figures:
+
+- :func:`loss_curves`: one or more loss (or any metric) curves against the epoch or iteration.
+- :func:`batch_costs`: the cost of every mini-batch, with epoch boundaries marked.
+- :func:`scatter_classes`: labelled samples in 1-D (on a line) or 2-D.
+- :func:`decision_regions`: the class a ``predict`` function gives over a 1-D or 2-D input grid.
+- :func:`loss_surface`: a loss as a function of two parameters, with an optimiser's path on it.
+- :func:`hidden_projection_3d`: samples mapped onto a 3-unit hidden layer.
+- :func:`confusion_matrix`: counts of true against predicted classes.
+- :func:`validation_curve`: a validation score against a hyperparameter (log x axis by default).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+__all__ = [
+    "batch_costs", "confusion_matrix", "decision_regions", "hidden_projection_3d", "loss_curves",
+    "loss_surface", "save", "scatter_classes", "validation_curve",
+]
+
+# Class colours: the tutorials' red/blue for two classes, then the default cycle.
+_COLOURS = ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:pink",
+            "tab:gray", "tab:olive", "tab:cyan"]
+_MARKERS = ["*", "o", "s", "^", "v", "D", "P", "X", "<", ">"]
+
+
+def _figure(figsize=(6, 4)) -> Figure:
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)  # attach a canvas so that savefig and draw work without pyplot
+    return fig
+
+
+def save(fig: Figure, path, dpi: int = 100) -> Figure:
+    """Write ``fig`` to ``path`` (parent folders are created) and return it.
+
+    The figure is not registered with ``pyplot``, so nothing stays open after it is garbage collected.
+    """
+    path = os.fspath(path)
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return fig
+
+
+def _finish(fig, path):
+    if path is not None:
+        save(fig, path)
+    return fig
+
+
+def _class_list(y):
+    y = np.asarray(y).ravel()
+    return y, list(np.unique(y))
+
+
+def _class_names(classes, class_names):
+    if class_names is None:
+        return [f"class {c}" for c in classes]
+    if len(class_names) < len(classes):
+        raise ValueError(f"class_names has {len(class_names)} entries but the labels have {len(classes)} classes.")
+    return [class_names[i] for i in range(len(classes))]
+
+
+def _as_2d_inputs(X):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2 or X.shape[1] not in (1, 2):
+        raise ValueError(f"X must have shape (n_samples, 1) or (n_samples, 2) to be drawn, got {X.shape}.")
+    return X
+
+
+# ---------------------------------------------------------------------- curves
+def loss_curves(curves, *, xlabel="epoch", ylabel="loss", title=None, logy=False, path=None) -> Figure:
+    """Curves against their index.
+
+    Parameters
+    ----------
+    curves : sequence of float, or dict of str -> sequence of float
+        One curve, or labelled curves (for instance ``{"train": ..., "validation": ...}``).
+    xlabel, ylabel, title : str
+    logy : bool
+        Logarithmic y axis.
+    path : str or path-like, optional
+        Where to save the figure.
+    """
+    if not isinstance(curves, dict):
+        curves = {None: curves}
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=np.float64).ravel()
+        ax.plot(np.arange(len(values)), values, label=label)
+    if any(label is not None for label in curves):
+        ax.legend()
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def batch_costs(costs, *, batches_per_epoch=None, title="Cost per mini-batch", path=None) -> Figure:
+    """The cost of every mini-batch in order; with ``batches_per_epoch`` the x axis counts epochs.
+
+    Parameters
+    ----------
+    costs : sequence of float
+        One entry per optimizer step.
+    batches_per_epoch : int, optional
+    """
+    costs = np.asarray(costs, dtype=np.float64).ravel()
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    steps = np.arange(len(costs), dtype=np.float64)
+    if batches_per_epoch:
+        steps /= batches_per_epoch
+        ax.set_xlabel("epoch")
+    else:
+        ax.set_xlabel("mini-batch")
+    ax.plot(steps, costs, linewidth=0.6, alpha=0.8, label="mini-batch cost")
+    ax.set_ylabel("cost")
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title)
+    return _finish(fig, path)
+
+
+def validation_curve(values, scores, *, best=None, xlabel="hyperparameter", ylabel="validation accuracy",
+                     logx=True, title=None, path=None) -> Figure:
+    """Validation scores against a hyperparameter, the chosen value marked.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The hyperparameter values tried (positive when ``logx``).
+    scores : sequence of float
+        The score for each value.
+    best : float, optional
+        The chosen value, drawn as a vertical line.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    if values.shape != scores.shape:
+        raise ValueError(f"values and scores must have the same length, got {values.size} and {scores.size}.")
+    if logx and (values <= 0).any():
+        raise ValueError("a log x axis needs positive hyperparameter values; pass logx=False.")
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(values, scores, "o-")
+    if best is not None:
+        ax.axvline(best, color="tab:red", linestyle="--", label=f"chosen: {best:.4g}")
+        ax.legend()
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------- inputs and decisions
+def scatter_classes(X, y, *, class_names=None, title=None, ax=None, path=None) -> Figure:
+    """Samples coloured by class: on a line for 1-D inputs, in the plane for 2-D inputs.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 1) or (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+        Class labels.
+    ax : matplotlib Axes, optional
+        Draw into this axes instead of a new figure.
+    """
+    X = _as_2d_inputs(X)
+    y, classes = _class_list(y)
+    if len(y) != len(X):
+        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}.")
+    names = _class_names(classes, class_names)
+    fig = ax.figure if ax is not None else _figure(figsize=(6, 4) if X.shape[1] == 2 else (7, 1.8))
+    ax = ax if ax is not None else fig.add_subplot(1, 1, 1)
+    for k, (c, name) in enumerate(zip(classes, names)):
+        pts = X[y == c]
+        ys = pts[:, 1] if X.shape[1] == 2 else np.zeros(len(pts))
+        ax.plot(pts[:, 0], ys, _MARKERS[k % len(_MARKERS)], color=_COLOURS[k % len(_COLOURS)],
+                alpha=0.75, label=name, linestyle="none")
+    ax.set_xlabel("$x_1$" if X.shape[1] == 2 else "$x$")
+    if X.shape[1] == 2:
+        ax.set_ylabel("$x_2$")
+    else:
+        ax.set_yticks([])
+    ax.legend(loc="upper right", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def decision_regions(predict, X, y, *, resolution=200, margin=0.5, limits=None, class_names=None,
+                     proba=None, title=None, path=None) -> Figure:
+    """The class ``predict`` assigns over a grid covering the inputs, with the samples on top.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(G) -> labels`` for ``G`` of shape (n_points, n_features), as ``Sequential.predict``.
+    X : ndarray of shape (n_samples, 1) or (n_samples, 2)
+    y : ndarray of shape (n_samples,)
+        Integer class labels ``0 .. K-1``; the colour of class ``k`` matches that of its region.
+    resolution : int
+        Grid points per axis.
+    margin : float
+        Added around the range of ``X`` when ``limits`` is not given.
+    limits : tuple, optional
+        ``(lo, hi)`` for 1-D inputs, ``(x1_lo, x1_hi, x2_lo, x2_hi)`` for 2-D.
+    proba : callable, optional
+        For 1-D inputs, ``proba(G) -> (n_points,)`` drawn as a curve over the regions (for instance the
+        probability of class 1).
+    """
+    X = _as_2d_inputs(X)
+    y, classes = _class_list(y)
+    if not np.issubdtype(y.dtype, np.integer) or (y < 0).any():
+        raise ValueError("decision_regions needs integer class labels 0, 1, ..., K-1 in y.")
+    names = _class_names(classes, class_names)
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    if limits is not None:
+        limits = tuple(float(v) for v in limits)
+        if len(limits) != 2 * X.shape[1]:
+            raise ValueError(f"limits must have {2 * X.shape[1]} values for {X.shape[1]}-D inputs, got {len(limits)}.")
+        lo, hi = np.array(limits[0::2]), np.array(limits[1::2])
+    if X.shape[1] == 1:
+        grid = np.linspace(lo[0], hi[0], resolution)[:, None]
+    else:
+        g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+        grid = np.column_stack([g1.ravel(), g2.ravel()])
+    labels = np.asarray(predict(grid)).ravel().astype(np.int64)
+    n_classes = int(max(labels.max(), y.max())) + 1
+    cmap = ListedColormap([_COLOURS[k % len(_COLOURS)] for k in range(n_classes)])
+    if X.shape[1] == 1:
+        fig = _figure(figsize=(7, 2.6))
+        ax = fig.add_subplot(1, 1, 1)
+        ax.imshow(labels[None, :].astype(float), extent=(lo[0], hi[0], -0.1, 1.1), aspect="auto", origin="lower",
+                  cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, alpha=0.25, interpolation="nearest")
+        if proba is not None:
+            ax.plot(grid[:, 0], np.asarray(proba(grid)).ravel(), "k-", linewidth=1, label="$P(t=1 \\mid x)$")
+        for k, c in enumerate(classes):
+            pts = X[y == c, 0]
+            ax.plot(pts, np.full(len(pts), 0.5), _MARKERS[k % len(_MARKERS)], color=_COLOURS[int(c) % len(_COLOURS)],
+                    alpha=0.75, linestyle="none", label=names[k])
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(-0.1, 1.1)
+        ax.set_xlabel("$x$")
+    else:
+        fig = _figure()
+        ax = fig.add_subplot(1, 1, 1)
+        ax.contourf(g1, g2, labels.reshape(g1.shape).astype(float), levels=np.arange(n_classes + 1) - 0.5,
+                    cmap=cmap, alpha=0.25)
+        for k, c in enumerate(classes):
+            pts = X[y == c]
+            ax.plot(pts[:, 0], pts[:, 1], _MARKERS[k % len(_MARKERS)], color=_COLOURS[int(c) % len(_COLOURS)],
+                    alpha=0.75, linestyle="none", label=names[k])
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+    ax.legend(loc="upper right", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def loss_surface(loss_at, a_values, b_values, *, path_points=None, a_label="$a$", b_label="$b$",
+                 title=None, path=None) -> Figure:
+    """A loss over a grid of two parameters as a filled contour, with an optimiser's path drawn on it.
+
+    Parameters
+    ----------
+    loss_at : callable
+        ``loss_at(a, b) -> float``, the loss with the two parameters set to ``a`` and ``b``.
+    a_values, b_values : sequence of float
+        Grid values for the x axis (``a``) and the y axis (``b``).
+    path_points : array-like of shape (n_steps, 2), optional
+        The ``(a, b)`` values the optimiser visited, drawn as white dots joined by a line.
+    """
+    a_values = np.asarray(a_values, dtype=np.float64).ravel()
+    b_values = np.asarray(b_values, dtype=np.float64).ravel()
+    grid = np.array([[loss_at(a, b) for a in a_values] for b in b_values])
+    fig = _figure(figsize=(6, 4.5))
+    ax = fig.add_subplot(1, 1, 1)
+    A, B = np.meshgrid(a_values, b_values)
+    filled = ax.contourf(A, B, grid, levels=30, cmap="viridis")
+    fig.colorbar(filled, ax=ax, label="loss")
+    if path_points is not None:
+        pts = np.asarray(path_points, dtype=np.float64)
+        if pts.ndim != 2 or pts.shape[1] != 2:
+            raise ValueError(f"path_points must have shape (n_steps, 2), got {pts.shape}.")
+        ax.plot(pts[:, 0], pts[:, 1], "w-", linewidth=0.8)
+        ax.plot(pts[:, 0], pts[:, 1], "wo", markersize=4)
+        ax.plot(pts[-1, 0], pts[-1, 1], "o", color="tab:red", markersize=6, label="final")
+        ax.legend(loc="upper right", fontsize="small")
+    ax.set_xlabel(a_label)
+    ax.set_ylabel(b_label)
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def hidden_projection_3d(H, y, *, class_names=None, title="Inputs projected onto the hidden layer",
+                         elev=30, azim=-20, path=None) -> Figure:
+    """Hidden activations of a 3-unit layer as points in 3-D, coloured by class.
+
+    Parameters
+    ----------
+    H : ndarray of shape (n_samples, 3)
+        Hidden-layer outputs, for instance ``Sequential(net.layers[:2]).forward(X)`` for the first
+        Dense and its activation.
+    y : ndarray of shape (n_samples,)
+    """
+    from mpl_toolkits.mplot3d import Axes3D  # noqa: F401  (registers the 3-D projection)
+
+    H = np.asarray(H, dtype=np.float64)
+    if H.ndim != 2 or H.shape[1] != 3:
+        raise ValueError(f"H must have shape (n_samples, 3) to be drawn in 3-D, got {H.shape}.")
+    y, classes = _class_list(y)
+    names = _class_names(classes, class_names)
+    fig = _figure(figsize=(6, 5))
+    ax = fig.add_subplot(1, 1, 1, projection="3d")
+    for k, c in enumerate(classes):
+        pts = H[y == c]
+        ax.plot(pts[:, 0], pts[:, 1], pts[:, 2], _MARKERS[k % len(_MARKERS)], color=_COLOURS[k % len(_COLOURS)],
+                alpha=0.75, linestyle="none", label=names[k])
+    ax.set_xlabel("$h_1$")
+    ax.set_ylabel("$h_2$")
+    ax.set_zlabel("$h_3$")
+    ax.view_init(elev=elev, azim=azim)
+    ax.legend(loc="upper left", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def confusion_matrix(y_true, y_pred, *, labels=None, normalize=False, title=None, path=None) -> Figure:
+    """Counts of true (rows) against predicted (columns) classes, each cell annotated.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples,)
+    labels : sequence, optional
+        The classes, in order (default: every value in either array).
+    normalize : bool
+        Show the fraction of each true class instead of counts.
+    """
+    y_true = np.asarray(y_true).ravel()
+    y_pred = np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}.")
+    labels = list(np.unique(np.concatenate([y_true, y_pred]))) if labels is None else list(labels)
+    index = {c: i for i, c in enumerate(labels)}
+    counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        counts[index[t], index[p]] += 1
+    values = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
+    size = max(4.0, 0.5 * len(labels) + 2)
+    fig = _figure(figsize=(size, size * 0.85))
+    ax = fig.add_subplot(1, 1, 1)
+    im = ax.imshow(values, cmap="Blues")
+    fig.colorbar(im, ax=ax)
+    threshold = values.max() / 2 if values.size else 0
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            text = f"{values[i, j]:.2f}" if normalize else str(counts[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize="small",
+                    color="white" if values[i, j] > threshold else "black")
+    ax.set_xticks(range(len(labels)), [str(c) for c in labels])
+    ax.set_yticks(range(len(labels)), [str(c) for c in labels])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title or f"Confusion matrix (accuracy {np.trace(counts) / max(counts.sum(), 1):.3f})")
+    return _finish(fig, path)

@@ -1,0 +1,188 @@
+"""The seed experiments: each runs, writes its files, and reproduces the tutorials' numbers."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glassnet.cli import main
+from glassnet.experiments import EXPERIMENTS, KEYS, MODULES, SUMMARIES, digits_minibatch, get, run
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+FIGURES = {
+    "rbf-1d": ["data.png", "loss_surface.png", "decision_regions.png"],
+    "circles": ["loss.png", "decision_boundary.png", "hidden_projection.png"],
+    "three-clouds": ["data.png", "loss.png", "decision_regions.png"],
+    "digits-sweep": ["validation_vs_lambda.png", "loss_curves.png", "confusion_matrix.png"],
+    "digits-minibatch": ["batch_costs.png", "costs.png", "confusion_matrix.png"],
+}
+
+# The full sweep trains eleven 64-48-32-10 networks for 1000 epochs (30-40 s on two busy cores).
+# The suite sweeps two of the seed's ten lambdas, the one the full sweep chooses (0.5995) and one
+# too strong to fit (4.64), with the same epochs and seed, so the numbers it checks are those of
+# the full run.
+SWEEP_LAMBDAS = np.logspace(-2, 2, 10)[[4, 6]]
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("experiments")
+
+
+@pytest.fixture(scope="module")
+def results(out_dir):
+    cache = {}
+
+    def get_results(name):
+        if name not in cache:
+            options = {"lambdas": SWEEP_LAMBDAS} if name == "digits-sweep" else {}
+            cache[name] = run(name, out_dir, **options)
+        return cache[name]
+
+    return get_results
+
+
+def test_registry_lists_the_five_experiments():
+    assert list(EXPERIMENTS) == ["rbf-1d", "circles", "three-clouds", "digits-sweep", "digits-minibatch"]
+    for name, module in MODULES.items():
+        assert EXPERIMENTS[name] is module.run
+        assert SUMMARIES[name] and "\n" not in SUMMARIES[name]
+        # the docstring says where the seed's code and text disagree
+        assert "disagree" in module.__doc__
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_writes_results_json_and_valid_pngs(name, results, out_dir):
+    returned = results(name)
+    folder = out_dir / name
+    on_disk = json.loads((folder / "results.json").read_text())
+    assert on_disk == returned
+    for key in KEYS[name]:
+        assert key in on_disk
+    for figure in FIGURES[name]:
+        data = (folder / figure).read_bytes()
+        assert data[:8] == PNG_MAGIC, figure
+        with Image.open(folder / figure) as image:
+            image.verify()
+        with Image.open(folder / figure) as image:
+            assert image.size[0] > 100 and image.size[1] > 100
+
+
+def test_no_pyplot_figures_left_open(results):
+    import matplotlib.pyplot as plt
+
+    results("rbf-1d")
+    assert plt.get_fignums() == []
+
+
+def test_rbf_1d_reproduces_the_notebook(results):
+    r = results("rbf-1d")
+    # notebook: "final loss is 0.52 for weights wh=1.12 and bo=-0.44"
+    assert (round(r["final_loss"], 2), round(r["wh"], 2), round(r["bo"], 2)) == (0.52, 1.12, -0.44)
+    assert r["final_loss"] == pytest.approx(0.5194, abs=1e-4)
+    assert r["wh"] == pytest.approx(1.1231, abs=1e-4)
+    assert r["bo"] == pytest.approx(-0.4425, abs=1e-4)
+    assert r["train_accuracy"] >= 0.9
+    assert r["path"][0] == [2.3, 1.4] and len(r["path"]) == 21
+    assert r["loss_curve"][-1] < r["loss_curve"][0]
+
+
+def test_circles_gradients_check_and_every_point_is_classified(results):
+    r = results("circles")
+    assert r["gradcheck_max_rel_error"] < 1e-6
+    assert r["train_accuracy"] == 1.0  # the seed: "all examples are classified correctly"
+    assert len(r["loss_curve"]) == 301  # the seed's ls_loss: before each of 300 iterations and after
+    assert r["final_loss"] < 0.05 * r["loss_curve"][0]
+
+
+def test_three_clouds_reaches_the_seeds_accuracy(results):
+    r = results("three-clouds")
+    assert r["accuracy"] == pytest.approx(0.97, abs=0.015)  # the seed: "around 97%"
+    assert r["final_loss"] < 0.1 * r["loss_curve"][0]
+
+
+def test_digits_sweep_chooses_the_seeds_lambda(results):
+    r = results("digits-sweep")
+    # the seed: "Best lambda: 0.599484, Validation set accuracy: 0.964730, Test set accuracy: 0.959596"
+    assert r["best_lambda"] == pytest.approx(0.599484, rel=1e-5)
+    assert r["validation_accuracy"] == pytest.approx(0.9647, abs=0.015)
+    assert r["test_accuracy"] == pytest.approx(0.9596, abs=0.02)
+    assert r["validation_accuracies"][int(np.argmax(r["validation_accuracies"]))] == r["validation_accuracy"]
+    assert len(r["validation_accuracies"]) == len(r["lambdas"]) == 2
+    assert (r["n_train"], r["n_valid"], r["n_test"]) == (721, 482, 594)
+    # a strong penalty (lambda = 4.6) cannot fit the digits: the sweep has something to choose
+    assert min(r["validation_accuracies"]) < 0.8
+
+
+def test_digits_sweep_rejects_bad_lambdas(tmp_path):
+    with pytest.raises(ValueError, match="lambdas"):
+        run("digits-sweep", tmp_path, lambdas=[])
+    with pytest.raises(ValueError, match="lambdas"):
+        run("digits-sweep", tmp_path, lambdas=[-1.0])
+
+
+def test_digits_minibatch_stops_by_the_originals_rule(results):
+    r = results("digits-minibatch")
+    assert r["test_accuracy"] == pytest.approx(0.96, abs=0.02)  # the original: 0.96
+    costs = r["validation_costs"]
+    assert len(costs) == r["epochs_run"] == len(r["train_costs"])
+    assert 4 <= r["epochs_run"] < 300
+    assert digits_minibatch.should_stop(costs)
+    assert not any(digits_minibatch.should_stop(costs[:k]) for k in range(1, len(costs)))
+    assert r["n_batches"] == r["n_train"] // 25
+
+
+def test_should_stop_is_the_originals_rule():
+    stop = digits_minibatch.should_stop
+    assert not stop([3.0, 2.0, 2.0])  # only checked once more than three costs exist
+    assert stop([4.0, 3.0, 3.0, 3.0])
+    assert not stop([4.0, 3.0, 3.5, 3.2])  # a decrease in the last step continues
+    assert stop([4.0, 3.0, 3.5, 3.6])
+    assert not stop([5.0, 4.0, 3.0, 2.0])
+
+
+def test_unknown_experiment_names_the_valid_ones(tmp_path):
+    with pytest.raises(ValueError, match="rbf-1d, circles, three-clouds, digits-sweep, digits-minibatch"):
+        get("mnist")
+    with pytest.raises(ValueError, match="Unknown experiment 'mnist'"):
+        run("mnist", tmp_path)
+
+
+def test_cli_runs_one_experiment(tmp_path, capsys):
+    assert main(["experiment", "rbf-1d", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("rbf-1d: final_loss=0.5194")
+    assert "wh=1.123" in out and "bo=-0.4425" in out
+    saved = json.loads((tmp_path / "rbf-1d" / "results.json").read_text())
+    assert saved["final_loss"] == pytest.approx(0.5194, abs=1e-4)
+
+
+def test_cli_lists_the_experiments(capsys):
+    assert main(["experiment", "list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == list(EXPERIMENTS)
+    assert all(SUMMARIES[line.split()[0]] in line for line in lines)
+
+
+def test_cli_unknown_name_is_an_error(tmp_path, capsys):
+    assert main(["experiment", "nope", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error: Unknown experiment 'nope'")
+    assert "digits-minibatch" in err
+    assert not (tmp_path / "nope").exists()
+
+
+def test_experiments_run_with_one_blas_thread_and_restore_the_limit():
+    from threadpoolctl import threadpool_info
+
+    from glassnet.experiments._common import single_threaded_blas
+
+    def blas_threads():
+        return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+    before = blas_threads()
+    inside = single_threaded_blas(blas_threads)()
+    assert all(n == 1 for n in inside)
+    assert blas_threads() == before
