@@ -15,6 +15,8 @@ The figures:
 - :func:`hidden_projection_3d`: samples mapped onto a 3-unit hidden layer.
 - :func:`confusion_matrix`: counts of true against predicted classes.
 - :func:`validation_curve`: a validation score against a hyperparameter (log x axis by default).
+- :func:`predicted_vs_true`: a regression's predictions against the true values.
+- :func:`weight_images`: a layer's incoming weights drawn as images (the digits' 8x8).
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 __all__ = [
-    "batch_costs", "confusion_matrix", "decision_regions", "hidden_projection_3d", "loss_curves",
-    "loss_surface", "save", "scatter_classes", "validation_curve",
+    "batch_costs", "confusion_matrix", "confusion_matrix_from_counts", "decision_regions",
+    "hidden_projection_3d", "loss_curves", "loss_surface", "predicted_vs_true", "save", "scatter_classes",
+    "to_png", "validation_curve", "weight_images",
 ]
 
 # Class colours: the tutorials' red/blue for two classes, then the default cycle.
@@ -85,7 +89,7 @@ def _as_2d_inputs(X):
 
 
 # ---------------------------------------------------------------------- curves
-def loss_curves(curves, *, xlabel="epoch", ylabel="loss", title=None, logy=False, path=None) -> Figure:
+def loss_curves(curves, *, xlabel="epoch", ylabel="loss", title=None, logy=False, start=0, path=None) -> Figure:
     """Curves against their index.
 
     Parameters
@@ -95,6 +99,8 @@ def loss_curves(curves, *, xlabel="epoch", ylabel="loss", title=None, logy=False
     xlabel, ylabel, title : str
     logy : bool
         Logarithmic y axis.
+    start : int
+        Index of the first value on the x axis (1 to count epochs from one).
     path : str or path-like, optional
         Where to save the figure.
     """
@@ -104,11 +110,12 @@ def loss_curves(curves, *, xlabel="epoch", ylabel="loss", title=None, logy=False
     ax = fig.add_subplot(1, 1, 1)
     for label, values in curves.items():
         values = np.asarray(values, dtype=np.float64).ravel()
-        ax.plot(np.arange(len(values)), values, label=label)
+        ax.plot(np.arange(start, start + len(values)), values, label=label)
     if any(label is not None for label in curves):
         ax.legend()
     if logy:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
@@ -213,7 +220,7 @@ def scatter_classes(X, y, *, class_names=None, title=None, ax=None, path=None) -
 
 
 def decision_regions(predict, X, y, *, resolution=200, margin=0.5, limits=None, class_names=None,
-                     proba=None, title=None, path=None) -> Figure:
+                     feature_names=None, proba=None, title=None, path=None) -> Figure:
     """The class ``predict`` assigns over a grid covering the inputs, with the samples on top.
 
     Parameters
@@ -229,6 +236,8 @@ def decision_regions(predict, X, y, *, resolution=200, margin=0.5, limits=None, 
         Added around the range of ``X`` when ``limits`` is not given.
     limits : tuple, optional
         ``(lo, hi)`` for 1-D inputs, ``(x1_lo, x1_hi, x2_lo, x2_hi)`` for 2-D.
+    feature_names : sequence of str, optional
+        Axis labels (default ``x`` or ``x_1``, ``x_2``).
     proba : callable, optional
         For 1-D inputs, ``proba(G) -> (n_points,)`` drawn as a curve over the regions (for instance the
         probability of class 1).
@@ -265,7 +274,7 @@ def decision_regions(predict, X, y, *, resolution=200, margin=0.5, limits=None, 
                     alpha=0.75, linestyle="none", label=names[k])
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(-0.1, 1.1)
-        ax.set_xlabel("$x$")
+        ax.set_xlabel(feature_names[0] if feature_names else "$x$")
     else:
         fig = _figure()
         ax = fig.add_subplot(1, 1, 1)
@@ -277,8 +286,8 @@ def decision_regions(predict, X, y, *, resolution=200, margin=0.5, limits=None, 
                     alpha=0.75, linestyle="none", label=names[k])
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
+        ax.set_xlabel(feature_names[0] if feature_names else "$x_1$")
+        ax.set_ylabel(feature_names[1] if feature_names else "$x_2$")
     ax.legend(loc="upper right", fontsize="small")
     if title:
         ax.set_title(title)
@@ -375,6 +384,12 @@ def confusion_matrix(y_true, y_pred, *, labels=None, normalize=False, title=None
     counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
     for t, p in zip(y_true, y_pred):
         counts[index[t], index[p]] += 1
+    return confusion_matrix_from_counts(counts, labels, normalize=normalize, title=title, path=path)
+
+
+def confusion_matrix_from_counts(counts, labels, *, normalize=False, title=None, path=None) -> Figure:
+    """The figure of :func:`confusion_matrix` for an already counted ``(K, K)`` matrix."""
+    counts = np.asarray(counts)
     values = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
     size = max(4.0, 0.5 * len(labels) + 2)
     fig = _figure(figsize=(size, size * 0.85))
@@ -384,12 +399,60 @@ def confusion_matrix(y_true, y_pred, *, labels=None, normalize=False, title=None
     threshold = values.max() / 2 if values.size else 0
     for i in range(len(labels)):
         for j in range(len(labels)):
-            text = f"{values[i, j]:.2f}" if normalize else str(counts[i, j])
+            text = f"{values[i, j]:.2f}" if normalize else str(int(counts[i, j]))
             ax.text(j, i, text, ha="center", va="center", fontsize="small",
                     color="white" if values[i, j] > threshold else "black")
-    ax.set_xticks(range(len(labels)), [str(c) for c in labels])
+    rotation = 45 if max(len(str(c)) for c in labels) > 3 else 0
+    ax.set_xticks(range(len(labels)), [str(c) for c in labels], rotation=rotation)
     ax.set_yticks(range(len(labels)), [str(c) for c in labels])
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title or f"Confusion matrix (accuracy {np.trace(counts) / max(counts.sum(), 1):.3f})")
     return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------- regression and weights
+def predicted_vs_true(true, predicted, *, target="y", title=None, path=None) -> Figure:
+    """Predicted against true values of a regression target, with the line ``predicted = true``."""
+    true = np.asarray(true, dtype=np.float64).ravel()
+    predicted = np.asarray(predicted, dtype=np.float64).ravel()
+    fig = _figure(figsize=(4.6, 4.2))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.scatter(true, predicted, s=10, alpha=0.6)
+    low, high = float(min(true.min(), predicted.min())), float(max(true.max(), predicted.max()))
+    ax.plot([low, high], [low, high], "k--", lw=1, label="predicted = true")
+    ax.set_xlabel(f"true {target}")
+    ax.set_ylabel(f"predicted {target}")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def weight_images(W, image_shape, *, max_units=32, title=None, path=None) -> Figure:
+    """Each unit's incoming weights (a column of ``W``) drawn as an image of ``image_shape``."""
+    W = np.asarray(W)[:, :max_units]
+    n = W.shape[1]
+    cols = min(8, n)
+    rows = int(np.ceil(n / cols))
+    fig = _figure(figsize=(cols * 1.05, rows * 1.1 + (0.3 if title else 0)))
+    for j in range(n):
+        ax = fig.add_subplot(rows, cols, j + 1)
+        ax.axis("off")
+        w = W[:, j].reshape(image_shape)
+        v = np.abs(w).max() or 1.0
+        ax.imshow(w, cmap="RdBu_r", vmin=-v, vmax=v, interpolation="nearest")
+        ax.set_title(f"unit {j}", fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def to_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure rendered as PNG bytes (for embedding in a page)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()

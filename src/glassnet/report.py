@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from . import io, report_figures
+from . import io, plotting
 
 
 def build_figures(model, X_eval, y_eval, eval_name, table=None, y_all=None):
@@ -25,26 +25,31 @@ def build_figures(model, X_eval, y_eval, eval_name, table=None, y_all=None):
     """
     info = model.info
     hist = info.get("history", {})
+
+    def curves(key, label):
+        shown = {name: hist[k] for name, k in (("train", key), ("validation", f"val_{key}")) if hist.get(k)}
+        return plotting.to_png(plotting.loss_curves(shown, ylabel=label, start=1))
+
     figs = []
     if hist.get("loss"):
-        figs.append(("loss", "Loss per epoch", report_figures.curves(hist, "loss", "loss"),
+        figs.append(("loss", "Loss per epoch", curves("loss", "loss"),
                      "Training loss (mean over the epoch's batches, with the L2 penalty) and validation loss."))
     if hist.get("score"):
         label = "accuracy" if model.task == "classification" else "R²"
         figs.append(("score", f"{label.capitalize() if label == 'accuracy' else label} per epoch",
-                     report_figures.curves(hist, "score", label),
+                     curves("score", label),
                      f"{label} on the training and validation sets at the end of each epoch."))
     if model.task == "classification":
         m = info["metrics"].get("validation" if eval_name == "validation" else "train", {})
         if "confusion_matrix" in m:
             figs.append(("confusion_matrix", f"Confusion matrix ({eval_name} set)",
-                         report_figures.confusion_matrix(m["confusion_matrix"], model.classes),
+                         plotting.to_png(plotting.confusion_matrix_from_counts(m["confusion_matrix"], model.classes)),
                          "Rows: true class; columns: predicted class."))
     else:
         pred = model.predict_matrix(X_eval)
         true = np.asarray(y_eval).ravel() * model.y_scale + model.y_mean
         figs.append(("predicted_vs_true", f"Predicted against true ({eval_name} set)",
-                     report_figures.predicted_vs_true(true, pred, model.target),
+                     plotting.to_png(plotting.predicted_vs_true(true, pred, target=model.target)),
                      "Points on the dashed line are predicted exactly."))
     kinds = [k for _, k in model.features]
     if model.task == "classification" and table is not None and kinds == ["numeric", "numeric"]:
@@ -58,13 +63,15 @@ def build_figures(model, X_eval, y_eval, eval_name, table=None, y_all=None):
         X2 = np.column_stack([table.columns[n] for n in names])
         keep = ~np.isnan(X2).any(axis=1)
         figs.append(("decision_regions", "Decision regions",
-                     report_figures.decision_regions(predict_index, X2[keep], np.asarray(y_all)[keep], model.classes, names),
+                     plotting.to_png(plotting.decision_regions(
+                         predict_index, X2[keep], np.asarray(y_all)[keep], class_names=list(model.classes),
+                         feature_names=names, margin=0.1 * float(np.ptp(X2[keep]) or 1.0))),
                      "The class the network predicts at each point of the plane, with every sample of the data set."))
     shape = (info.get("data") or {}).get("image_shape")
     first = model.net.layers[0]
     if shape and hasattr(first, "params") and "W" in first.params and first.params["W"].shape[0] == int(np.prod(shape)):
         figs.append(("first_layer_weights", "First layer's weights as images",
-                     report_figures.first_layer_images(first.params["W"], tuple(shape)),
+                     plotting.to_png(plotting.weight_images(first.params["W"], tuple(shape))),
                      "Each hidden unit's incoming weights laid out as the input image (red positive, blue negative)."))
     return figs
 
