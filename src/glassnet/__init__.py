@@ -12,7 +12,10 @@ from .training import DivergenceError, History, fit
 
 __version__ = "0.1.0"
 
+# The scikit-learn face imports only the core modules above, so importing it last makes no cycle.
+from .estimators import MLPClassifier, MLPRegressor  # noqa: E402
+
 __all__ = [
-    "DivergenceError", "GradientCheckError", "History", "Sequential", "callbacks", "fit", "functional",
+    "DivergenceError", "GradientCheckError", "History", "MLPClassifier", "MLPRegressor", "Sequential", "callbacks", "fit", "functional",
     "gradcheck", "initializers", "layers", "losses", "optimizers", "schedules", "__version__",
 ]
