@@ -5,5 +5,6 @@ They import only the core, so ``glassnet/__init__.py`` can import them last with
 
 from .classifier import MLPClassifier
 from .regressor import MLPRegressor
+from .streaming import iter_blocks, partial_fit_blocks
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = ["MLPClassifier", "MLPRegressor", "iter_blocks", "partial_fit_blocks"]
