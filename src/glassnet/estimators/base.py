@@ -68,7 +68,8 @@ class BaseMLP(BaseEstimator):
         "dropout": ["array-like", Interval(numbers.Real, 0, 1, closed="left")],
         "callbacks": [None, list, tuple],
         "early_stopping_metric": [StrOptions({"score", "loss"})],
-        "dtype": [None, StrOptions(set(DTYPES)), Options(type, {np.float32, np.float64})],
+        # strings only, so that get_params() stays JSON-serialisable
+        "dtype": [None, StrOptions(set(DTYPES))],
     }
 
     # ------------------------------------------------------------------ hooks for subclasses
@@ -121,7 +122,7 @@ class BaseMLP(BaseEstimator):
     def _resolve_dtype(self, X_dtype):
         if self.dtype is None:
             return np.dtype(X_dtype).type
-        return DTYPES[self.dtype] if isinstance(self.dtype, str) else self.dtype
+        return DTYPES[self.dtype]
 
     # ------------------------------------------------------------------ network
     def _build_network(self, n_features, n_outputs, dtype, seed):
