@@ -12,8 +12,16 @@ from .training import DivergenceError, History, fit
 
 __version__ = "0.1.0"
 
-# The scikit-learn face imports only the core modules above, so importing it last makes no cycle.
-from .estimators import MLPClassifier, MLPRegressor  # noqa: E402
+
+
+def __getattr__(name):
+    # The scikit-learn face (glassnet.estimators) imports only the core, and is loaded on first use
+    # so that ``import glassnet`` does not pay for importing scikit-learn.
+    if name in ("MLPClassifier", "MLPRegressor"):
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 __all__ = [
     "DivergenceError", "GradientCheckError", "History", "MLPClassifier", "MLPRegressor", "Sequential", "callbacks", "fit", "functional",
