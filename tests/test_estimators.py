@@ -423,3 +423,14 @@ def test_get_params_are_json_serialisable():
     for est in (MLPClassifier(hidden_layer_sizes=(3, 2), class_weight={0: 2.0}), MLPRegressor()):
         params = {k: v for k, v in est.get_params().items() if k != "callbacks"}
         json.dumps(params)
+
+
+def test_zero_weight_batches_are_skipped(regression):
+    # with fixed batches of 10, the first batch weighs nothing: the fit must equal a fit without it
+    X, y = regression
+    kw = dict(hidden_layer_sizes=(4,), batch_size=10, shuffle=False, max_iter=5, random_state=0)
+    w = np.r_[np.zeros(10), np.ones(len(X) - 10)]
+    weighted = quiet(MLPRegressor(**kw).fit, X, y, sample_weight=w)
+    dropped = quiet(MLPRegressor(**kw).fit, X[10:], y[10:])
+    for a, b in zip(weighted.coefs_ + weighted.intercepts_, dropped.coefs_ + dropped.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

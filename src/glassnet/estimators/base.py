@@ -281,8 +281,10 @@ class BaseMLP(BaseEstimator):
                 Xb, Tb = X[idx], T[idx]
                 wb = None if sample_weight is None else sample_weight[idx]
                 n_batch = Xb.shape[0]
-                l2 = self.alpha / (n_batch if wb is None else float(wb.sum()) or 1.0)
-                loss, _ = train_step(net, loss_fn, optimizer, Xb, Tb, wb, l2)
+                weight = n_batch if wb is None else float(wb.sum())
+                if weight == 0.0:
+                    continue  # a batch whose samples all weigh 0 has no gradient: no step
+                loss, _ = train_step(net, loss_fn, optimizer, Xb, Tb, wb, self.alpha / weight)
                 accumulated += loss * n_batch
             self.n_iter_ += 1
             self.loss_ = accumulated / n_samples
