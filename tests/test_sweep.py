@@ -1,5 +1,6 @@
 """glassnet sweep: parameter parsing, the search, the CLI, joblib and Dask backends."""
 
+import contextlib
 import csv
 import sys
 import warnings
@@ -70,9 +71,21 @@ def test_parallel_jobs_give_the_same_table(local_result):
     assert strip_time(run(n_jobs=2)) == local_result
 
 
-def test_dask_local_cluster_gives_the_same_table(local_result):
+def test_dask_local_cluster_gives_the_same_table(local_result, monkeypatch):
     pytest.importorskip("distributed")
-    assert strip_time(run(dask="local", n_jobs=2)) == local_result
+    from distributed import get_task_stream
+
+    real, seen = sweep.dask_backend, {}
+
+    @contextlib.contextmanager
+    def recording(address):
+        with real(address) as client, get_task_stream(client) as stream:
+            yield client
+        seen["tasks"] = len(stream.data)
+
+    monkeypatch.setattr(sweep, "dask_backend", recording)
+    assert strip_time(run(dask="local")) == local_result
+    assert seen["tasks"] >= 1  # the fits ran on the cluster, not sequentially in this process
 
 
 def test_random_search_draws_n_iter_settings():

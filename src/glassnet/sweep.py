@@ -181,7 +181,7 @@ def make_estimator(task, scale=True, **params):
     return Pipeline([("scale", StandardScaler()), ("mlp", est)]) if scale else est
 
 
-def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None, n_jobs=1, seed=0,
+def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None, n_jobs=None, seed=0,
               dask=None, scale=True, fixed=None):
     """Cross-validate every setting of ``grid`` and return the rows of the ranked table.
 
@@ -198,8 +198,10 @@ def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
         Folds (stratified for classification), shuffled with ``seed``.
     scoring : str or None
         A scikit-learn scorer name; ``None`` is accuracy or R^2.
-    n_jobs : int
-        joblib workers (local cores, or concurrent tasks on the cluster).
+    n_jobs : int or None
+        joblib workers: local processes, or concurrent tasks on the cluster. ``None`` means one
+        locally and every worker of a Dask cluster (joblib's default for each backend); note that
+        ``n_jobs=1`` would run a Dask sweep sequentially in this process.
     seed : int
         Seeds the estimator, the folds and the random search.
     dask : str or None

@@ -41,7 +41,8 @@ def add_parser(subparsers):
     p.add_argument("--n-iter", type=int, default=10, help="settings drawn by --search random (default 10)")
     p.add_argument("--cv", type=int, default=5, help="cross-validation folds (default 5)")
     p.add_argument("--scoring", default=None, help="a scikit-learn scorer name (default accuracy or R^2)")
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel fits through joblib (-1: all cores)")
+    p.add_argument("--n-jobs", type=int, default=None,
+                   help="parallel fits through joblib (-1: all cores; default 1 locally, all workers with --dask)")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run the fits on a Dask cluster: a scheduler address, or 'local' for a LocalCluster")
     p.add_argument("--seed", type=int, default=0, help="seeds the networks, the folds and the random search")
@@ -81,7 +82,7 @@ def run(args) -> int:
     except ImportError as exc:
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 2
-    where = f"Dask cluster {args.dask}" if args.dask else f"{args.n_jobs} local job(s)"
+    where = f"Dask cluster {args.dask}" if args.dask else f"{args.n_jobs or 1} local job(s)"
     source = args.csv or args.dataset
     print(f"{args.search} search on {source} ({task}, {len(y)} samples, {args.cv}-fold CV, {where})")
     print(sweep.format_table(rows))
