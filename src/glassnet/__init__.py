@@ -13,7 +13,6 @@ from .training import DivergenceError, History, fit
 __version__ = "0.1.0"
 
 
-
 def __getattr__(name):
     # The scikit-learn face (glassnet.estimators) imports only the core, and is loaded on first use
     # so that ``import glassnet`` does not pay for importing scikit-learn.
@@ -23,7 +22,9 @@ def __getattr__(name):
         return getattr(estimators, name)
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
+
 __all__ = [
-    "DivergenceError", "GradientCheckError", "History", "MLPClassifier", "MLPRegressor", "Sequential", "callbacks", "fit", "functional",
-    "gradcheck", "initializers", "layers", "losses", "optimizers", "schedules", "__version__",
+    "DivergenceError", "GradientCheckError", "History", "MLPClassifier", "MLPRegressor", "Sequential",
+    "callbacks", "fit", "functional", "gradcheck", "initializers", "layers", "losses", "optimizers",
+    "schedules", "__version__",
 ]
