@@ -13,8 +13,19 @@ from .training import DivergenceError, History, fit
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # The scikit-learn face (glassnet.estimators) imports only the core, and is loaded on first use
+    # so that ``import glassnet`` does not pay for importing scikit-learn.
+    if name in ("MLPClassifier", "MLPRegressor"):
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+
 __all__ = [
-    "DivergenceError", "GradientCheckError", "History", "ModelFileError", "Sequential", "callbacks", "fit", "functional",
-    "gradcheck", "initializers", "layers", "load", "losses", "optimizers", "save", "schedules",
-    "__version__",
+    "DivergenceError", "GradientCheckError", "History", "MLPClassifier", "MLPRegressor", "ModelFileError",
+    "Sequential", "callbacks", "fit", "functional", "gradcheck", "initializers", "layers", "load", "losses",
+    "optimizers", "save", "schedules", "__version__",
 ]

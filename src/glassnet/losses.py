@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
+from ._checks import check_real
 
 REDUCTIONS = ("mean", "sum")
 
@@ -175,10 +176,111 @@ class MeanSquaredError(Loss):
         return grad
 
 
+class HalfSquaredError(Loss):
+    """Half the squared error, averaged over the outputs (scikit-learn's ``squared_error``)::
+
+        l_i = 1/(2k) sum_k (Y_ik - T_ik)^2,   dl_i/dY_i = (Y_i - T_i) / k
+
+    With one output its gradient is the plain residual ``Y - T``, which is what scikit-learn's MLP
+    back-propagates, so learning rates carry over unchanged.
+    """
+
+    def _per_sample(self, Y, T):
+        diff = Y.astype(np.float64, copy=False) - T
+        return 0.5 * np.mean(diff * diff, axis=1)
+
+    def _grad(self, Y, T):
+        grad = Y - T
+        grad *= 1.0 / Y.shape[1]
+        return grad
+
+
+class AbsoluteError(Loss):
+    """Absolute error averaged over the outputs::
+
+        l_i = (1/k) sum_k |Y_ik - T_ik|,   dl_i/dY_ik = sign(Y_ik - T_ik) / k
+
+    (the subgradient 0 is used where ``Y == T``).
+    """
+
+    def _per_sample(self, Y, T):
+        return np.mean(np.abs(Y.astype(np.float64, copy=False) - T), axis=1)
+
+    def _grad(self, Y, T):
+        grad = np.sign(Y - T)
+        grad *= 1.0 / Y.shape[1]
+        return grad
+
+
+class Huber(Loss):
+    """Huber loss averaged over the outputs, quadratic within ``delta`` of the target, linear beyond::
+
+        r = Y - T
+        h(r) = r^2 / 2                      if |r| <= delta
+             = delta (|r| - delta / 2)      otherwise
+        l_i = (1/k) sum_k h(r_ik),   dl_i/dY_ik = clip(r_ik, -delta, delta) / k
+
+    Parameters
+    ----------
+    delta : float > 0, default=1.0
+    reduction : {"mean", "sum"}
+    """
+
+    def __init__(self, delta=1.0, reduction="mean"):
+        super().__init__(reduction)
+        self.delta = check_real(delta, "delta", low=0.0, low_inclusive=False)
+
+    def _per_sample(self, Y, T):
+        r = np.abs(Y.astype(np.float64, copy=False) - T)
+        h = np.where(r <= self.delta, 0.5 * r * r, self.delta * (r - 0.5 * self.delta))
+        return np.mean(h, axis=1)
+
+    def _grad(self, Y, T):
+        grad = np.clip(Y - T, -self.delta, self.delta)
+        grad *= 1.0 / Y.shape[1]
+        return grad
+
+    def __repr__(self):
+        return f"Huber(delta={self.delta!r}, reduction={self.reduction!r})"
+
+
+class PoissonDeviance(Loss):
+    """Half the Poisson deviance on a log link (scikit-learn's ``poisson``), on ``Z = log(mu)``::
+
+        mu = exp(Z),   l_i = sum_k [T log(T / mu) - T + mu] = sum_k [xlogy(T, T) - T Z - T + exp(Z)]
+        dl_i/dZ = exp(Z) - T
+
+    Targets must be non-negative; predictions are ``exp(Z)`` (``output = "exp"``).
+    """
+
+    output = "exp"
+
+    def _check_targets(self, outputs, targets):
+        targets = super()._check_targets(outputs, targets)
+        if (targets < 0).any():
+            raise ValueError("Poisson targets must be non-negative.")
+        return targets
+
+    def _per_sample(self, Z, T):
+        Z = Z.astype(np.float64, copy=False)
+        T = T.astype(np.float64, copy=False)
+        TlogT = np.where(T > 0, T * np.log(np.where(T > 0, T, 1.0)), 0.0)
+        return (TlogT - T * Z - T + np.exp(Z)).sum(axis=1)
+
+    def _grad(self, Z, T):
+        grad = np.exp(Z)
+        grad -= T
+        return grad
+
+
 LOSSES = {
     "softmax_cross_entropy": SoftmaxCrossEntropy,
     "binary_cross_entropy": BinaryCrossEntropy,
     "mean_squared_error": MeanSquaredError,
+    "half_squared_error": HalfSquaredError,
+    "absolute_error": AbsoluteError,
+    "huber": Huber,
+    "poisson": PoissonDeviance,
 }
 
 

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["experiment", "train", "evaluate", "predict", "info"]
+COMMANDS = ["train", "evaluate", "predict", "info", "experiment", "sweep"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,13 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"glassnet.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"glassnet.cli.{name}":
-                raise
-            continue  # a sub-command not installed in this build
-        module.add_parser(sub)
+        importlib.import_module(f"glassnet.cli.{name}").add_parser(sub)
     return parser
 
 

@@ -1,0 +1,71 @@
+"""``solver="lbfgs"``: SciPy's L-BFGS-B on the network's flat parameter buffer.
+
+The objective and its gradient come from the core: :func:`glassnet.training.train_step` with an
+optimizer whose step does nothing leaves the loss (with the L2 penalty) and the flat gradient behind.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from ..training import train_step
+
+
+class _NoStep:
+    """An optimizer that keeps the weights: lets ``train_step`` compute loss and gradient only."""
+
+    lr = 0.0
+
+    def step(self, pairs):
+        pass
+
+
+def fit_lbfgs(est, X, Y, sample_weight):
+    """Minimise ``est``'s loss over all weights; sets ``n_iter_`` and ``loss_``."""
+    net = est._net
+    loss_fn = est._loss_fn = est._make_loss()
+    T = est._loss_targets(Y)
+    l2 = est.alpha / (X.shape[0] if sample_weight is None else float(sample_weight.sum()) or 1.0)
+    no_step = _NoStep()
+
+    def loss_and_grad(flat):
+        net.set_weights(flat.astype(net.dtype, copy=False))
+        loss, _ = train_step(net, loss_fn, no_step, X, T, sample_weight, l2)
+        return loss, net.flat_grads.astype(np.float64)
+
+    bar = None
+    if est.verbose:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=est.max_iter, desc=f"{type(est).__name__} (lbfgs)", unit="iter", file=sys.stderr)
+
+    def progress(intermediate_result):
+        bar.set_postfix({"loss": f"{intermediate_result.fun:.4g}"}, refresh=False)
+        bar.update(1)
+
+    try:
+        result = scipy.optimize.minimize(
+            loss_and_grad,
+            net.get_weights().astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=progress if bar is not None else None,
+            options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iteration(s) (status={result.status}): "
+            f"{result.message}. Increase the number of iterations (max_iter) or scale the data.",
+            ConvergenceWarning,
+        )
+    est.n_iter_ = max(1, min(int(result.nit), est.max_iter))
+    est.loss_ = float(result.fun)
+    net.set_weights(result.x.astype(net.dtype))

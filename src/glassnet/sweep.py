@@ -1,0 +1,285 @@
+"""Hyperparameter sweeps: grid or random search with cross-validation, locally or on a Dask cluster.
+
+The search itself is scikit-learn's :class:`~sklearn.model_selection.GridSearchCV` or
+:class:`~sklearn.model_selection.RandomizedSearchCV`; the fits run in parallel through joblib, on local
+cores (``n_jobs``) or on a Dask cluster (``dask="local"`` or a scheduler address), where joblib's
+``"dask"`` backend ships each fit to a worker. Every fit is seeded (the estimator's ``random_state``
+and the folds' shuffling), so the table is the same whichever way it runs.
+
+Parameter values on the command line (see :func:`parse_param`)::
+
+    hidden_layer_sizes=32,64x32     ->  [(32,), (64, 32)]
+    alpha=1e-4,1e-3                 ->  [0.0001, 0.001]
+    solver=adam,lbfgs               ->  ["adam", "lbfgs"]
+    early_stopping=true,false       ->  [True, False]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import re
+
+import numpy as np
+
+DATASETS = {
+    "digits": ("load_digits", "classification"),
+    "iris": ("load_iris", "classification"),
+    "wine": ("load_wine", "classification"),
+    "breast-cancer": ("load_breast_cancer", "classification"),
+    "diabetes": ("load_diabetes", "regression"),
+}
+TASKS = ("auto", "classification", "regression")
+
+_SIZES = re.compile(r"^\d+(x\d+)*$")
+
+
+# ---------------------------------------------------------------------- data
+def load_dataset(name):
+    """``(X, y, task)`` for a scikit-learn bundled data set (``breast_cancer`` also accepted)."""
+    key = name.replace("_", "-")
+    if key not in DATASETS:
+        raise ValueError(f"Unknown data set {name!r}; expected one of {sorted(DATASETS)} (or --csv PATH).")
+    import sklearn.datasets
+
+    loader, task = DATASETS[key]
+    X, y = getattr(sklearn.datasets, loader)(return_X_y=True)
+    return X, y, task
+
+
+def load_csv(path, target, task="auto"):
+    """``(X, y, task)`` from a CSV file with a header row; ``target`` names the label column.
+
+    Every other column must be numeric. ``task="auto"`` picks classification when the target is not
+    numeric, or is integer-valued with at most 20 distinct values, and regression otherwise.
+    """
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise ValueError(f"{path} is empty; expected a header row and data rows.")
+    header, body = rows[0], [r for r in rows[1:] if r]
+    if target not in header:
+        raise ValueError(f"{path} has no column {target!r}; its columns are {header}.")
+    if not body:
+        raise ValueError(f"{path} has a header but no data rows.")
+    t = header.index(target)
+    try:
+        X = np.array([[float(v) for i, v in enumerate(r) if i != t] for r in body])
+    except ValueError as exc:
+        raise ValueError(
+            f"{path}: every column except the target {target!r} must be numeric ({exc}); encode "
+            "categories as numbers first."
+        ) from None
+    labels = [r[t] for r in body]
+    try:
+        y = np.array([float(v) for v in labels])
+        numeric = True
+    except ValueError:
+        y, numeric = np.array(labels), False
+    if task == "auto":
+        integer = numeric and np.all(np.mod(y, 1) == 0)
+        task = "classification" if (not numeric or (integer and len(np.unique(y)) <= 20)) else "regression"
+    if task == "classification" and numeric and np.all(np.mod(y, 1) == 0):
+        y = y.astype(np.int64)
+    if task == "regression" and not numeric:
+        raise ValueError(f"target {target!r} is not numeric, so it cannot be a regression target.")
+    return X, y, task
+
+
+# ---------------------------------------------------------------------- parameters
+def parse_value(text):
+    """One value from the command line: ``64x32`` -> (64, 32), then int, float, bool, None, str."""
+    text = text.strip()
+    if _SIZES.match(text) and "x" in text:
+        return tuple(int(v) for v in text.split("x"))
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_param(spec):
+    """``"name=v1,v2"`` -> ``("name", [v1, v2])``; ``hidden_layer_sizes`` values are always tuples."""
+    if "=" not in spec:
+        raise ValueError(f"--param {spec!r} must look like NAME=VALUE[,VALUE...], e.g. alpha=1e-4,1e-3.")
+    name, _, values = spec.partition("=")
+    name = name.strip()
+    parts = [v for v in values.split(",") if v.strip()]
+    if not name or not parts:
+        raise ValueError(f"--param {spec!r} must look like NAME=VALUE[,VALUE...], e.g. alpha=1e-4,1e-3.")
+    parsed = [parse_value(v) for v in parts]
+    if name == "hidden_layer_sizes":
+        parsed = [v if isinstance(v, tuple) else (v,) for v in parsed]
+        for v in parsed:
+            if not all(isinstance(s, int) and s > 0 for s in v):
+                raise ValueError(
+                    f"hidden_layer_sizes values must be positive integers like 64 or 64x32, got {v!r}."
+                )
+    return name, parsed
+
+
+def parse_grid(specs):
+    """A parameter grid from several ``--param`` strings (a name given twice is an error)."""
+    grid = {}
+    for spec in specs:
+        name, values = parse_param(spec)
+        if name in grid:
+            raise ValueError(f"parameter {name!r} is given twice; list all its values in one --param.")
+        grid[name] = values
+    return grid
+
+
+# ---------------------------------------------------------------------- dask
+@contextlib.contextmanager
+def dask_backend(address):
+    """Run joblib work inside this block on a Dask cluster.
+
+    ``address`` is a scheduler address (``"tcp://host:8786"``) or ``"local"``, which starts a
+    :class:`distributed.LocalCluster` with two in-process workers (``processes=False``, talking over
+    ``inproc://``, no network) for the duration of the block.
+    """
+    try:
+        import joblib
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError(
+            f"--dask needs the optional Dask dependencies, which are missing ({exc.name}); install them "
+            "with: pip install 'glassnet[dask]'"
+        ) from exc
+    cluster = None
+    if address == "local":
+        # in-process workers talk over inproc:// (no network); no dashboard
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address)
+    try:
+        with joblib.parallel_backend("dask"):
+            yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# ---------------------------------------------------------------------- the search
+def make_estimator(task, scale=True, **params):
+    """An MLPClassifier or MLPRegressor (behind a StandardScaler unless ``scale=False``)."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .estimators import MLPClassifier, MLPRegressor
+
+    est = (MLPClassifier if task == "classification" else MLPRegressor)(**params)
+    return Pipeline([("scale", StandardScaler()), ("mlp", est)]) if scale else est
+
+
+def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None, n_jobs=None, seed=0,
+              dask=None, scale=True, fixed=None):
+    """Cross-validate every setting of ``grid`` and return the rows of the ranked table.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    grid : dict of str -> list
+        Estimator parameters and the values to try.
+    task : {"classification", "regression"}
+    search : {"grid", "random"}
+        Every combination, or ``n_iter`` combinations drawn with ``seed``.
+    cv : int
+        Folds (stratified for classification), shuffled with ``seed``.
+    scoring : str or None
+        A scikit-learn scorer name; ``None`` is accuracy or R^2.
+    n_jobs : int or None
+        joblib workers: local processes, or concurrent tasks on the cluster. ``None`` means one
+        locally and every worker of a Dask cluster (joblib's default for each backend); note that
+        ``n_jobs=1`` would run a Dask sweep sequentially in this process.
+    seed : int
+        Seeds the estimator, the folds and the random search.
+    dask : str or None
+        ``"local"`` or a scheduler address to run the fits on a Dask cluster.
+    fixed : dict or None
+        Estimator parameters held fixed.
+
+    Returns
+    -------
+    list of dict
+        One row per setting, best first: ``rank``, ``mean_score``, ``std_score``, ``mean_fit_time``
+        and the parameters.
+    """
+    from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, StratifiedKFold
+
+    if task not in ("classification", "regression"):
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
+    if search not in ("grid", "random"):
+        raise ValueError(f"search must be 'grid' or 'random', got {search!r}.")
+    fixed = dict(fixed or {})
+    fixed.setdefault("random_state", seed)
+    est = make_estimator(task, scale=scale, **fixed)
+    prefix = "mlp__" if scale else ""
+    valid = est.get_params() if not scale else est.named_steps["mlp"].get_params()
+    for name in grid:
+        if name not in valid:
+            raise ValueError(f"{name!r} is not a parameter of the estimator; expected one of {sorted(valid)}.")
+    space = {prefix + k: v for k, v in grid.items()}
+    splitter = (StratifiedKFold if task == "classification" else KFold)(n_splits=cv, shuffle=True, random_state=seed)
+    if search == "grid":
+        searcher = GridSearchCV(est, space, cv=splitter, scoring=scoring, n_jobs=n_jobs, refit=False)
+    else:
+        searcher = RandomizedSearchCV(est, space, n_iter=n_iter, cv=splitter, scoring=scoring, n_jobs=n_jobs,
+                                      refit=False, random_state=seed)
+    context = dask_backend(dask) if dask else contextlib.nullcontext()
+    with context:
+        searcher.fit(X, y)
+    res = searcher.cv_results_
+    rows = []
+    for i, params in enumerate(res["params"]):
+        row = {
+            "rank": int(res["rank_test_score"][i]),
+            "mean_score": float(res["mean_test_score"][i]),
+            "std_score": float(res["std_test_score"][i]),
+            "mean_fit_time": float(res["mean_fit_time"][i]),
+        }
+        row.update({k[len(prefix):]: v for k, v in params.items()})
+        rows.append(row)
+    rows.sort(key=lambda r: (r["rank"], -r["mean_score"]))
+    return rows
+
+
+def format_value(value):
+    if isinstance(value, tuple):
+        return "x".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def format_table(rows):
+    """The ranked rows as an aligned text table."""
+    if not rows:
+        return "(no results)"
+    columns = list(rows[0])
+    cells = [[format_value(r[c]) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def write_csv(rows, path):
+    """Write the ranked rows to ``path`` (hidden sizes as ``64x32``)."""
+    if not rows:
+        raise ValueError("no results to write.")
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(rows[0]))
+        for r in rows:
+            writer.writerow(["x".join(map(str, v)) if isinstance(v, tuple) else v for v in r.values()])
