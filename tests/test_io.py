@@ -4,6 +4,7 @@ import io as stdio
 import json
 import os
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -266,3 +267,19 @@ def test_estimator_class_names_are_whitelisted(tmp_path):
     gio.write_file(path, "estimator", {"class": "os.system", "params": {}, "state": {}}, {})
     with pytest.raises(ValueError, match="cannot load"):
         glassnet.load(path)
+
+
+def test_estimator_class_weight_keeps_integer_labels_through_a_file(tmp_path):
+    estimators = pytest.importorskip("glassnet.estimators")
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    clf = estimators.MLPClassifier(hidden_layer_sizes=(8,), class_weight={0: 2.0, 1: 1.0, 2: 1.0},
+                                   max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+        glassnet.save(clf, tmp_path / "c.glassnet")
+        loaded = glassnet.load(tmp_path / "c.glassnet")
+        assert loaded.get_params()["class_weight"] == {0: 2.0, 1: 1.0, 2: 1.0}
+        loaded.fit(X, y)  # the labels still match the weights' keys

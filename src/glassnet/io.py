@@ -346,7 +346,7 @@ def to_state(obj):
         return obj._glassnet_kind, meta, arrays
     name = type(obj).__name__
     if hasattr(obj, "_get_fitted_state") and _estimator_class(name) is type(obj):
-        params = {k: v for k, v in obj.get_params(deep=False).items() if k != "callbacks"}
+        params = {k: _encode_param(v) for k, v in obj.get_params(deep=False).items() if k != "callbacks"}
         try:
             json.dumps(params, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -360,6 +360,20 @@ def to_state(obj):
         f"glassnet.save takes a Sequential, a fitted MLPClassifier/MLPRegressor or a model from "
         f"`glassnet train`, got {type(obj).__name__}."
     )
+
+
+def _encode_param(value):
+    """A dict parameter (``class_weight``) as ``{"__items__": [[key, value], ...]}``: JSON objects
+    only have string keys, and class labels are often integers."""
+    if isinstance(value, dict):
+        return {"__items__": [[k.item() if isinstance(k, np.generic) else k, v] for k, v in value.items()]}
+    return value
+
+
+def _decode_param(value):
+    if isinstance(value, dict) and set(value) == {"__items__"} and isinstance(value["__items__"], list):
+        return {k: v for k, v in value["__items__"]}
+    return value
 
 
 def save(obj, path) -> None:
@@ -388,7 +402,7 @@ def from_state(kind, meta, arrays, path="<model>"):
                 f"{path} holds an estimator of class {name!r}, which this glassnet cannot load "
                 f"(it loads {list(ESTIMATOR_CLASSES)} from glassnet.estimators)."
             )
-        est = cls(**meta["params"])
+        est = cls(**{k: _decode_param(v) for k, v in meta["params"].items()})
         state_arrays = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}
         est._set_fitted_state(meta["state"], state_arrays)
         return est
