@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS = ["train", "evaluate", "predict", "info", "experiment", "sweep"]
@@ -32,6 +33,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("glassnet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Whoever read our output stopped early (``glassnet info MODEL | head``): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (ValueError, TypeError, OSError, FloatingPointError) as exc:
         if args.debug:
             raise
