@@ -80,7 +80,14 @@ def atomic_open(path, mode="wb", encoding=None):
         raise ValueError(f"atomic_open writes whole files; mode must be 'w' or 'wb', got {mode!r}.")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path}: it is a folder.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        reason = "the folder does not exist" if not os.path.exists(folder) else (
+            "it is not a folder" if not os.path.isdir(folder) else exc.strerror or str(exc))
+        raise type(exc)(f"cannot write {path} in {folder}: {reason}.") from None
     try:
         # mkstemp creates the file 0600; give it the mode an ordinary open() would.
         umask = os.umask(0)
@@ -192,8 +199,13 @@ def read_file(path, expect_kind=None):
     ModelFileError
         The file is not a glassnet file, is truncated, is corrupted, or uses a newer format version.
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder, not a glassnet model file.")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no glassnet model file at {path} (no such file).") from None
     kind, meta, arrays = decode(data, path)
     if expect_kind is not None and kind not in (expect_kind if isinstance(expect_kind, tuple) else (expect_kind,)):
         raise ValueError(f"{path} holds a glassnet {kind}, but a {expect_kind} was expected.")
