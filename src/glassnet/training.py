@@ -11,6 +11,8 @@ divergence guard hang off it::
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._checks import check_positive_int, check_real, check_X
@@ -18,12 +20,7 @@ from .network import as_rng
 
 
 class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss; the network keeps the last weights with a finite loss.
-
-    Attributes ``loss``, ``epoch`` and ``batch`` (1-based) and ``learning_rate`` say where it happened.
-    """
-
-    loss = epoch = batch = learning_rate = None
+    """Training produced a non-finite loss; the network keeps the last weights with a finite loss."""
 
 
 class History:
@@ -116,6 +113,18 @@ def accuracy(logits, y, loss_fn) -> float:
 METRICS = {"accuracy": accuracy}
 
 
+def _quiet_overflow(function):
+    # A diverging run overflows somewhere before its loss turns non-finite; the divergence guard in
+    # the loop is the one place that reports it, so NumPy's floating-point warnings stay silent.
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return function(*args, **kwargs)
+
+    return quiet
+
+
+@_quiet_overflow
 def fit(
     net,
     loss_fn,
@@ -179,9 +188,8 @@ def fit(
             raise ValueError(f"Unknown metric {name!r}; expected one of {sorted(METRICS)}.")
     X = check_X(X, n_features=net.n_features_in, dtype=net.dtype)
     y = np.asarray(y)
-    n_targets = len(y) if y.ndim else 1
-    if y.ndim == 0 or len(X) != n_targets:
-        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {n_targets}.")
+    if y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y) if y.ndim else 1}.")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError(f"y contains NaN or infinity (first at sample {np.argwhere(~np.isfinite(y))[0][0]}); "
                          "remove those samples or fill in their targets.")
@@ -196,48 +204,43 @@ def fit(
     for cb in callbacks:
         cb.on_train_begin(net, history)
     last_good = net.get_weights()
-    # A diverging run overflows somewhere before its loss turns non-finite; the loss check below is
-    # the one place that reports it, so NumPy's overflow warnings are silenced inside the loop.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(start_epoch, start_epoch + epochs):
-            optimizer.set_epoch(epoch)
-            total, seen, correct = 0.0, 0, 0.0
-            for batch, idx in enumerate(batch_indices(len(X), batch_size, rng, shuffle)):
-                Xb, yb = X[idx], y[idx]
-                wb = None if sample_weight is None else sample_weight[idx]
-                loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, l2)
-                if not np.isfinite(loss):
-                    net.set_weights(last_good)
-                    history.stop_reason = "diverged"
-                    error = DivergenceError(
-                        f"the training loss became {loss} at epoch {epoch + 1}, batch {batch + 1}: the "
-                        f"learning rate ({optimizer.lr:g}) is probably too high, or the inputs are not "
-                        "scaled; the weights from the end of the last finite epoch were kept."
-                    )
-                    error.loss, error.epoch, error.batch, error.learning_rate = loss, epoch + 1, batch + 1, optimizer.lr
-                    raise error
-                n = len(Xb)
-                history.batch_loss.append(loss)
-                total += loss * n
-                seen += n
-                if "accuracy" in metrics:
-                    correct += accuracy(logits, yb, loss_fn) * n
-                for cb in callbacks:
-                    cb.on_batch_end(batch, loss)
-            logs = {"loss": total / seen}
+    for epoch in range(start_epoch, start_epoch + epochs):
+        optimizer.set_epoch(epoch)
+        total, seen, correct = 0.0, 0, 0.0
+        for batch, idx in enumerate(batch_indices(len(X), batch_size, rng, shuffle)):
+            Xb, yb = X[idx], y[idx]
+            wb = None if sample_weight is None else sample_weight[idx]
+            loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, l2)
+            if not np.isfinite(loss):
+                net.set_weights(last_good)
+                history.stop_reason = "diverged"
+                raise DivergenceError(
+                    f"the training loss became {loss} at epoch {epoch + 1}, batch {batch + 1}: the "
+                    f"learning rate ({optimizer.lr:g}) is probably too high, or the inputs are not "
+                    "scaled; the weights from the end of the last finite epoch were kept."
+                )
+            n = len(Xb)
+            history.batch_loss.append(loss)
+            total += loss * n
+            seen += n
             if "accuracy" in metrics:
-                logs["accuracy"] = correct / seen
-            if validation_data is not None:
-                val = evaluate(net, loss_fn, X_val, y_val, l2=l2, metrics=metrics)
-                logs.update({f"val_{k}": v for k, v in val.items()})
-            history.append(logs)
-            last_good = net.get_weights() if np.isfinite(logs["loss"]) else last_good
-            stop = False
+                correct += accuracy(logits, yb, loss_fn) * n
             for cb in callbacks:
-                stop = bool(cb.on_epoch_end(epoch, history, net)) or stop
-            if stop:
-                history.stop_reason = history.stop_reason or "callback"
-                break
+                cb.on_batch_end(batch, loss)
+        logs = {"loss": total / seen}
+        if "accuracy" in metrics:
+            logs["accuracy"] = correct / seen
+        if validation_data is not None:
+            val = evaluate(net, loss_fn, X_val, y_val, l2=l2, metrics=metrics)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        history.append(logs)
+        last_good = net.get_weights() if np.isfinite(logs["loss"]) else last_good
+        stop = False
+        for cb in callbacks:
+            stop = bool(cb.on_epoch_end(epoch, history, net)) or stop
+        if stop:
+            history.stop_reason = history.stop_reason or "callback"
+            break
     for cb in callbacks:
         cb.on_train_end(net, history)
     return history

@@ -181,11 +181,9 @@ def run(args) -> int:
         # network. Checkpoints written before the divergence stay, each a complete earlier state.
         if created:
             _remove_if_empty(out)
-        raise DivergenceError(
-            f"training diverged: the loss became {exc.loss} at epoch {exc.epoch}, batch {exc.batch}. The "
-            f"learning rate ({exc.learning_rate:g}) is probably too high (or the inputs are badly scaled): "
-            f"try a smaller --learning-rate. No model, metrics or report was written to {out}."
-        ) from None
+        where = str(exc).split("; the weights")[0]  # the core says where, and the likely cause
+        raise DivergenceError(f"training diverged: {where}; try a smaller --learning-rate. "
+                              f"No model, metrics or report was written to {out}.") from None
     model_path = write_outputs(job, out)
     res = job.results
     key = "accuracy" if job.task == "classification" else "r2"
