@@ -146,13 +146,20 @@ def read_csv_rows(path):
         raise IsADirectoryError(f"{path!r} is a folder, not a CSV file.")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no CSV file at {path!r}.")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise ValueError(f"{path} is empty; expected a header line and rows.") from None
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = [h.strip() for h in next(reader)]
+            except StopIteration:
+                raise ValueError(f"{path} is empty; expected a header line and rows.") from None
+            rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not a text CSV file (byte {exc.start} is not UTF-8); expected a header line "
+                         "and rows of comma-separated values.") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path} cannot be read as CSV ({exc}); expected a header line and rows of "
+                         "comma-separated values.") from None
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise ValueError(f"{path} has repeated column names {dupes}; each column needs its own name.")
