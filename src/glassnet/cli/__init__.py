@@ -14,16 +14,6 @@ import sys
 COMMANDS = ["experiment", "train", "evaluate", "predict", "info"]
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with glassnet's one-line errors: ``glassnet: error: ...`` and exit code 2, no usage
-    block (``--help`` shows it). Sub-command parsers are made with the same class."""
-
-    def error(self, message):
-        command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
-        where = f"{command}: " if command else ""
-        self.exit(2, f"glassnet: error: {where}{message} (see `{self.prog} --help`)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="glassnet", description="Neural networks in plain NumPy.")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
@@ -53,6 +43,16 @@ def main(argv=None) -> int:
             raise
         print(f"glassnet: error: {exc}", file=sys.stderr)
         return 2
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with glassnet's one-line errors: ``glassnet: error: ...`` and exit code 2, no usage
+    block (``--help`` shows it). Sub-command parsers are made with the same class."""
+
+    def error(self, message):
+        command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
+        where = f"{command}: " if command else ""
+        self.exit(2, f"glassnet: error: {where}{message} (see `{self.prog} --help`)\n")
 
 
 if __name__ == "__main__":  # pragma: no cover
