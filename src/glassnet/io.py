@@ -316,10 +316,16 @@ def network_from_state(meta, arrays, path="<network>"):
 
     try:
         dtype = meta["dtype"]
+        # The file's weights bound what the layers may allocate: a damaged size (say 10**9 x 10**9)
+        # is refused before any memory is taken for it.
+        budget = int(arrays["weights"].size)
         layers = []
         for spec in meta["layers"]:
             cls = LAYERS[spec["class"]]
             config = dict(spec["config"])
+            budget -= _n_params(cls.__name__, config)
+            if budget < 0:
+                raise ValueError(f"the layers need more parameters than the {arrays['weights'].size} stored")
             if cls.__name__ == "Dense":
                 try:
                     initializers.get(config.get("init"))
@@ -333,6 +339,20 @@ def network_from_state(meta, arrays, path="<network>"):
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(path, "corrupted", f"the network it describes cannot be rebuilt ({exc!r}).") from None
     return net
+
+
+def _n_params(name, config) -> int:
+    """Parameters a Dense or Bias layer with ``config`` holds (0 for others, or for sizes its
+    constructor will refuse anyway)."""
+    def size(key):
+        value = config.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+    if name == "Dense":
+        return size("n_in") * size("n_out") + (size("n_out") if config.get("bias", True) else 0)
+    if name == "Bias":
+        return size("n")
+    return 0
 
 
 # ---------------------------------------------------------------------------------------- save / load
@@ -400,16 +420,22 @@ def from_state(kind, meta, arrays, path="<model>"):
                 f"{path} holds an estimator of class {name!r}, which this glassnet cannot load "
                 f"(it loads {list(ESTIMATOR_CLASSES)} from glassnet.estimators)."
             )
-        est = cls(**meta["params"])
-        state_arrays = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}
-        est._set_fitted_state(meta["state"], state_arrays)
+        try:
+            est = cls(**meta["params"])
+            state_arrays = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}
+            est._set_fitted_state(meta["state"], state_arrays)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            if isinstance(exc, ModelFileError):
+                raise
+            raise ModelFileError(path, "corrupted", f"the {name} it describes cannot be rebuilt ({exc!r}).") from None
         return est
     if kind == "checkpoint":
         raise ValueError(
             f"{path} is a training checkpoint, not a model: continue it with "
             "`glassnet train --resume DIR`, or load the model file written beside it."
         )
-    raise ValueError(f"{path} holds a glassnet {kind!r}, which this glassnet does not know how to load.")
+    raise ModelFileError(path, "corrupted", f"it holds a glassnet {kind!r}, which this glassnet does not know how "
+                         "to load (it loads sequential, tabular-model and estimator files).")
 
 
 def load(path):
