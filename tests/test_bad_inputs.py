@@ -249,6 +249,40 @@ CORE = {
     "save-onto-a-folder": Bad(lambda f: glassnet.save(f.net, f.folder), IsADirectoryError, r"cannot write .*: it is a folder"),
 }
 
+# Every numeric hyperparameter of the core at zero (where zero is out of range), negative, NaN and of
+# the wrong type: name -> (call with the value, whether 0 is allowed, whether it is an integer).
+HYPERPARAMETERS = {
+    "learning_rate": (lambda v: optimizers.SGD(v), False, False),
+    "momentum": (lambda v: optimizers.Momentum(momentum=v), True, False),
+    "beta_1": (lambda v: optimizers.Adam(beta_1=v), True, False),
+    "beta_2": (lambda v: optimizers.Adam(beta_2=v), True, False),
+    "epsilon": (lambda v: optimizers.Adam(epsilon=v), False, False),
+    "rho": (lambda v: optimizers.RMSProp(rho=v), True, False),
+    "rate": (lambda v: layers.Dropout(v), True, False),
+    "alpha": (lambda v: layers.LeakyReLU(v), True, False),
+    "l2": (lambda v: _fit(l2=v), True, False),
+    "min_delta": (lambda v: glassnet.callbacks.EarlyStopping(min_delta=v), True, False),
+    "power_t": (lambda v: schedules.InverseScaling(0.1, power_t=v), True, False),
+    "factor": (lambda v: schedules.StepDecay(0.1, factor=v), False, False),
+    "decay": (lambda v: schedules.ExponentialDecay(0.1, decay=v), False, False),
+    "n_in": (lambda v: layers.Dense(v, 2), False, True),
+    "n_out": (lambda v: layers.Dense(2, v), False, True),
+    "n": (lambda v: layers.Bias(v), False, True),
+    "epochs": (lambda v: _fit(epochs=v), True, True),
+    "batch_size": (lambda v: _fit(batch_size=v), False, True),
+    "patience": (lambda v: glassnet.callbacks.EarlyStopping(patience=v), False, True),
+    "step_size": (lambda v: schedules.StepDecay(0.1, step_size=v), False, True),
+}
+for _name, (_call, _zero_ok, _integer) in HYPERPARAMETERS.items():
+    _call = (lambda call: lambda value: lambda f: call(value))(_call)
+    _kind = "an integer" if _integer else "a real number"
+    if not _zero_ok:
+        CORE[f"hp-{_name}-zero"] = Bad(_call(0), ValueError, rf"{_name} must be .*, got 0")
+    CORE[f"hp-{_name}-negative"] = Bad(_call(-2), ValueError, rf"{_name} must be .*, got -2")
+    CORE[f"hp-{_name}-nan"] = Bad(_call(float("nan")), TypeError if _integer else ValueError,
+                                  rf"{_name} must be (an integer|finite).*, got nan")
+    CORE[f"hp-{_name}-text"] = Bad(_call("1"), TypeError, rf"{_name} must be {_kind}.*got '1' \(str\)")
+
 FILES = {
     # CSV files: the app's Python face (Run, read_csv) and `glassnet train`
     "csv-missing": Bad(lambda f: read_csv(f.missing, "label"), FileNotFoundError, r"no CSV file at .*missing.csv",
