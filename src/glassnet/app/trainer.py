@@ -22,7 +22,7 @@ from .. import io, losses, optimizers
 from ..callbacks import Callback, EarlyStopping, ProgressBar
 from ..layers import Dense, Dropout, activations
 from ..network import Sequential
-from ..training import History, fit
+from ..training import DivergenceError, History, fit
 from .data import infer_task, label_text, load_dataset, read_csv, regression_targets
 from .model import TabularModel, metrics
 from .preprocess import Preprocessor
@@ -450,14 +450,20 @@ class Run:
         except TrainingInterrupted as exc:
             self.interrupted = str(exc)
             self.history.stop_reason = "interrupted"
-            for cb in cbs:
-                if isinstance(cb, ProgressBar):
-                    cb.on_train_end(self.model.net, self.history)
+            self._close_bars(cbs)
             if self.best.weights is not None:
                 self.model.net.set_weights(self.best.weights)
+        except DivergenceError:
+            self._close_bars(cbs)  # so that the error starts on a line of its own
+            raise
         self.elapsed += time.perf_counter() - self._t0
         self._finish()
         return self.model
+
+    def _close_bars(self, cbs):
+        for cb in cbs:
+            if isinstance(cb, ProgressBar):
+                cb.on_train_end(self.model.net, self.history)
 
     def best_epoch(self):
         if self.early is not None and self.early.best_epoch is not None and self.early.best_weights is not None:
