@@ -81,6 +81,7 @@ def f(tmp_path_factory):
     ns.target_gaps = _write(d / "target_gaps.csv", "a,label\n" + _rows(10, lambda i: f"{i},{'' if i == 4 else i % 2}"))
     ns.inf = _write(d / "inf.csv", "a,label\n" + _rows(10, lambda i: f"{'inf' if i == 3 else i},{i % 2}"))
     ns.huge = _write(d / "huge.csv", "a,label\n" + _rows(10, lambda i: f"{'1e300' if i == 3 else i},{i % 2}"))
+    ns.huge_target = _write(d / "huge_target.csv", "a,price\n" + _rows(10, lambda i: f"{i},{'1e300' if i == 3 else i * 1.5}"))
     ns.one_row = _write(d / "one_row.csv", "a,price\n1.5,3.25\n")
     ns.one_class = _write(d / "one_class.csv", "a,label\n" + _rows(10, lambda i: f"{i},yes"))
     ns.text_target = _write(d / "text_target.csv", "a,label\n" + _rows(10, lambda i: f"{i},{'yes' if i % 2 else 'no'}"))
@@ -308,6 +309,9 @@ FILES = {
                               lambda f: _train_cli(f, csv=f.inf)),
     "csv-1e300": Bad(lambda f: read_csv(f.huge, "label"), ValueError, r"line 5, column 'a': 1e300 is too large.*rescale",
                      lambda f: _train_cli(f, csv=f.huge)),
+    "csv-1e300-target": Bad(lambda f: _train(f, csv=f.huge_target, target="price"), ValueError,
+                            r"the target 'price' holds 1e\+300, too large .*rescale",
+                            lambda f: _train_cli(f, csv=f.huge_target, target="price")),
     "csv-one-row": Bad(lambda f: _train(f, csv=f.one_row, target="price"), ValueError,
                        r"the data have 1 row, too few to train on: training needs at least 2 rows",
                        lambda f: _train_cli(f, csv=f.one_row, target="price")),

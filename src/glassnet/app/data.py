@@ -257,4 +257,8 @@ def regression_targets(y, target) -> np.ndarray:
     if bad:
         raise ValueError(f"regression needs numeric targets, but {target!r} holds {bad[:3]}; "
                          "use --task classification for labels.")
-    return values.astype(np.float64)
+    values = values.astype(np.float64)
+    if values.size and np.abs(values).max() > MAX_ABS_VALUE:
+        raise ValueError(f"the target {target!r} holds {values[np.abs(values).argmax()]:g}, too large (beyond "
+                         f"{MAX_ABS_VALUE:g}) to standardise; rescale it (other units) first.")
+    return values
