@@ -26,6 +26,11 @@ from glassnet.app import TabularModel
 from glassnet.cli import main
 from glassnet.layers import Dense, Dropout, LeakyReLU, Tanh
 
+try:  # a fitted estimator joins the originals once glassnet.estimators is merged
+    from glassnet.estimators import MLPClassifier as ESTIMATOR
+except ImportError:
+    ESTIMATOR = None
+
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 REPLACEMENTS = [None, True, 0, -1, 1.5, 10**12, -(10**12), float("inf"), "", "x", "Dense", "float16", "softmax",
                 [], [1, 2], {}, {"class": "Dense"}]
@@ -50,6 +55,13 @@ def originals(tmp_path_factory):
     assert main(["train", "--csv", str(d / "data.csv"), "--target", "label", "--epochs", "2", "--layers", "3",
                  "--quiet", "--early-stopping", "0", "--out", str(d / "run")]) == 0
     files = {name: (d / path).read_bytes() for name, path in (("seq", "seq.glassnet"), ("cli", "run/model.glassnet"))}
+    if ESTIMATOR is not None:
+        X = rng.normal(size=(30, 3))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a short fit does not converge
+            est = ESTIMATOR(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, np.arange(30) % 3)
+        glassnet.save(est, d / "est.glassnet")
+        files["est"] = (d / "est.glassnet").read_bytes()
     return _Originals((d, files))
 
 
@@ -69,7 +81,7 @@ def _load(folder, data):
         except gio.ModelFileError as exc:
             assert exc.problem in gio.PROBLEMS and str(path) in str(exc)
             return None
-    assert isinstance(model, (glassnet.Sequential, TabularModel))
+    assert isinstance(model, (glassnet.Sequential, TabularModel) + ((ESTIMATOR,) if ESTIMATOR else ()))
     return model
 
 
@@ -135,7 +147,7 @@ def _rechecksummed(header, members):
     return header
 
 
-which = st.sampled_from(["seq", "cli"])
+which = st.sampled_from(["seq", "cli"] + (["est"] if ESTIMATOR is not None else []))
 
 
 # ------------------------------------------------------------------------------------------ the fuzzers

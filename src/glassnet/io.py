@@ -51,6 +51,9 @@ ESTIMATOR_CLASSES = ("MLPClassifier", "MLPRegressor")
 _ARRAY_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,200}$")
 _ZIP_LOCAL = b"PK\x03\x04"
 _ZIP_END = b"PK\x05\x06"
+# What zipfile and json raise on damaged bytes: a flipped bit in a member's compression method gives
+# NotImplementedError, in its flags RuntimeError ("encrypted"); a deeply nested header RecursionError.
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, RecursionError)
 
 
 class ModelFileError(ValueError):
@@ -224,6 +227,32 @@ def _describe(data) -> str:
     return "it does not start like a zip archive"
 
 
+def _read_npy(blob) -> np.ndarray:
+    """The array in ``blob`` (.npy bytes), never unpickling, and never allocating more than the
+    bytes hold: the header's shape and dtype must account for exactly the data that follows it.
+
+    NumPy parses the header with ``ast.literal_eval``, so damaged bytes can raise more than
+    ``ValueError`` (``SyntaxError``, ``tokenize.TokenError``, ...); callers treat any exception as damage.
+    """
+    fp = _io.BytesIO(blob)
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(fp)
+    elif version == (2, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(fp)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject:
+        raise ValueError("it holds Python objects, which glassnet never unpickles")
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(blob) - fp.tell():
+        raise ValueError(f"its header promises {count} x {dtype.itemsize} bytes, but "
+                         f"{len(blob) - fp.tell()} follow")
+    return np.lib.format.read_array(_io.BytesIO(blob), allow_pickle=False)
+
+
 def decode(data: bytes, path="<bytes>"):
     """Parse the bytes of a glassnet file; returns ``(kind, meta, arrays)``. See :func:`read_file`."""
     def fail(problem, detail):
@@ -235,7 +264,7 @@ def decode(data: bytes, path="<bytes>"):
         fail("not-glassnet", f"not a glassnet model file: {_describe(data)}.")
     try:
         zf = zipfile.ZipFile(_io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         # glassnet writes no archive comment, so an intact file ends with the 22-byte end record.
         if len(data) >= 22 and data[-22:-18] == _ZIP_END:
             fail("corrupted", f"the glassnet file is corrupted (its zip directory is damaged: {exc}).")
@@ -248,7 +277,7 @@ def decode(data: bytes, path="<bytes>"):
                  f"(it holds {sorted(names)[:5]}).")
         try:
             header = json.loads(zf.read(HEADER_NAME).decode("utf-8"))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        except _ZIP_ERRORS as exc:
             fail("corrupted", f"the glassnet file is corrupted (its header cannot be read: {exc}).")
         if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
             fail("not-glassnet", f"not a glassnet model file: {HEADER_NAME} does not name the "
@@ -270,7 +299,7 @@ def decode(data: bytes, path="<bytes>"):
                 fail("corrupted", f"the glassnet file is corrupted (array {name!r} is missing).")
             try:
                 blobs[name] = zf.read(member)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            except _ZIP_ERRORS as exc:
                 fail("corrupted", f"the glassnet file is corrupted (array {name!r}: {exc}).")
     stored = header.pop("checksum", None)
     try:
@@ -282,9 +311,9 @@ def decode(data: bytes, path="<bytes>"):
     arrays = {}
     for name, blob in blobs.items():
         try:
-            arrays[name] = np.lib.format.read_array(_io.BytesIO(blob), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            fail("corrupted", f"the glassnet file is corrupted (array {name!r} cannot be read: {exc}).")
+            arrays[name] = _read_npy(blob)
+        except Exception as exc:  # noqa: BLE001 - any failure to parse these bytes is a damaged file
+            fail("corrupted", f"the glassnet file is corrupted (array {name!r} cannot be read: {exc!r}).")
     kind = header.get("kind")
     if not isinstance(kind, str):
         fail("corrupted", "the glassnet file is corrupted (it does not say what it holds).")
@@ -416,8 +445,8 @@ def from_state(kind, meta, arrays, path="<model>"):
         name = meta.get("class") if isinstance(meta, dict) else None
         cls = _estimator_class(name)
         if cls is None:
-            raise ValueError(
-                f"{path} holds an estimator of class {name!r}, which this glassnet cannot load "
+            raise ModelFileError(
+                path, "corrupted", f"it holds an estimator of class {name!r}, which this glassnet cannot load "
                 f"(it loads {list(ESTIMATOR_CLASSES)} from glassnet.estimators)."
             )
         try:
