@@ -32,8 +32,25 @@ except ImportError:
     ESTIMATOR = None
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-REPLACEMENTS = [None, True, 0, -1, 1.5, 10**12, -(10**12), float("inf"), "", "x", "Dense", "float16", "softmax",
-                [], [1, 2], {}, {"class": "Dense"}]
+REPLACEMENTS = [
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    10**12,
+    -(10**12),
+    float("inf"),
+    "",
+    "x",
+    "Dense",
+    "float16",
+    "softmax",
+    [],
+    [1, 2],
+    {},
+    {"class": "Dense"},
+]
 
 
 class _Boom:
@@ -44,16 +61,36 @@ class _Boom:
 @pytest.fixture(scope="module")
 def originals(tmp_path_factory):
     d = tmp_path_factory.mktemp("fuzz")
-    net = glassnet.Sequential([Dense(3, 5), LeakyReLU(0.1), Dropout(0.2), Dense(5, 4), Tanh(), Dense(4, 2)],
-                              output="softmax", random_state=0)
+    net = glassnet.Sequential(
+        [Dense(3, 5), LeakyReLU(0.1), Dropout(0.2), Dense(5, 4), Tanh(), Dense(4, 2)], output="softmax", random_state=0
+    )
     glassnet.save(net, d / "seq.glassnet")
     rng = np.random.default_rng(0)
     with open(d / "data.csv", "w") as fh:
         fh.write("size,colour,label\n")
         for i in range(30):
             fh.write(f"{rng.normal():.3f},{['red', 'green', 'blue'][i % 3]},{'yes' if i % 2 else 'no'}\n")
-    assert main(["train", "--csv", str(d / "data.csv"), "--target", "label", "--epochs", "2", "--layers", "3",
-                 "--quiet", "--early-stopping", "0", "--out", str(d / "run")]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--csv",
+                str(d / "data.csv"),
+                "--target",
+                "label",
+                "--epochs",
+                "2",
+                "--layers",
+                "3",
+                "--quiet",
+                "--early-stopping",
+                "0",
+                "--out",
+                str(d / "run"),
+            ]
+        )
+        == 0
+    )
     files = {name: (d / path).read_bytes() for name, path in (("seq", "seq.glassnet"), ("cli", "run/model.glassnet"))}
     if ESTIMATOR is not None:
         X = rng.normal(size=(30, 3))
@@ -166,7 +203,9 @@ def test_the_originals_load(originals):
 
 
 @FUZZ
-@given(name=which, flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), min_size=1, max_size=4))
+@given(
+    name=which, flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), min_size=1, max_size=4)
+)
 def test_bit_flips(originals, name, flips):
     folder, files = originals
     data = bytearray(files[name])
@@ -194,9 +233,15 @@ def test_byte_insertions(originals, name, where, extra):
 
 
 @FUZZ
-@given(name=which, op=st.sampled_from(["drop", "duplicate", "rename", "flip", "truncate", "extra", "reorder",
-                                       "pickle", "other-dtype", "other-shape"]),
-       pick=st.integers(0, 100), byte=st.integers(0, 10**6), recompute=st.booleans())
+@given(
+    name=which,
+    op=st.sampled_from(
+        ["drop", "duplicate", "rename", "flip", "truncate", "extra", "reorder", "pickle", "other-dtype", "other-shape"]
+    ),
+    pick=st.integers(0, 100),
+    byte=st.integers(0, 10**6),
+    recompute=st.booleans(),
+)
 def test_zip_member_edits(originals, name, op, pick, byte, recompute):
     folder, files = originals
     members = _members(files[name])
@@ -226,14 +271,20 @@ def test_zip_member_edits(originals, name, op, pick, byte, recompute):
         members[i] = (member, _npy(np.ones((2, 2))))
     header = _header(members)
     if recompute and header is not None:  # a checksum that matches the edits: the contents' own checks must hold
-        members = [(n, json.dumps(_rechecksummed(header, members)).encode() if n == gio.HEADER_NAME else b)
-                   for n, b in members]
+        members = [
+            (n, json.dumps(_rechecksummed(header, members)).encode() if n == gio.HEADER_NAME else b) for n, b in members
+        ]
     _load(folder, _zip(members))
 
 
 @FUZZ
-@given(name=which, pick=st.integers(0, 10**6), value=st.sampled_from(REPLACEMENTS), delete=st.booleans(),
-       recompute=st.booleans())
+@given(
+    name=which,
+    pick=st.integers(0, 10**6),
+    value=st.sampled_from(REPLACEMENTS),
+    delete=st.booleans(),
+    recompute=st.booleans(),
+)
 def test_json_header_edits(originals, name, pick, value, delete, recompute):
     folder, files = originals
     members = _members(files[name])
@@ -258,8 +309,10 @@ def test_a_pickled_array_is_never_unpickled(originals, monkeypatch):
     calls = []
     monkeypatch.setattr(pickle, "loads", lambda *a, **k: calls.append(a))
     members = _members(files["seq"])
-    members = [(n, _npy(np.array([_Boom()], dtype=object), allow_pickle=True) if n.startswith("arrays/") else b)
-               for n, b in members]
+    members = [
+        (n, _npy(np.array([_Boom()], dtype=object), allow_pickle=True) if n.startswith("arrays/") else b)
+        for n, b in members
+    ]
     header = _rechecksummed(json.loads(members[0][1]), members)
     members[0] = (gio.HEADER_NAME, json.dumps(header).encode())
     with pytest.raises(gio.ModelFileError, match="corrupted"):

@@ -24,8 +24,26 @@ from glassnet.cli import main
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 EPOCHS = 24
-TRAIN = ["train", "--dataset", "iris", "--epochs", str(EPOCHS), "--layers", "16", "--batch-size", "16",
-         "--dropout", "0.1", "--early-stopping", "0", "--seed", "3", "--checkpoint-every", "1", "--quiet"]
+TRAIN = [
+    "train",
+    "--dataset",
+    "iris",
+    "--epochs",
+    str(EPOCHS),
+    "--layers",
+    "16",
+    "--batch-size",
+    "16",
+    "--dropout",
+    "0.1",
+    "--early-stopping",
+    "0",
+    "--seed",
+    "3",
+    "--checkpoint-every",
+    "1",
+    "--quiet",
+]
 STOP_IN_WRITE = """\
 import os, signal
 _name, _nth = os.environ["STOP_IN_WRITE_OF"].rsplit(":", 1)
@@ -54,8 +72,13 @@ def _start(argv, cwd, stop_in=None):
         paths.insert(1, str(cwd / "stopper"))
         env["STOP_IN_WRITE_OF"] = stop_in
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    return subprocess.Popen([sys.executable, "-m", "glassnet.cli", *argv], env=env, cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "glassnet.cli", *argv],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _kill_inside_write(proc, out, name):
@@ -125,7 +148,8 @@ def test_sigkill_at_random_moments_and_inside_writes_then_resume_gives_identical
 
     assert main(["train", "--resume", str(out)]) == 0  # to the end, in this process
     assert _check_files(out) == EPOCHS
-    assert not [n for n in os.listdir(out) if n.endswith(".glassnet") and n != "model.glassnet"
-                and n != "checkpoint.glassnet"]
+    assert not [
+        n for n in os.listdir(out) if n.endswith(".glassnet") and n != "model.glassnet" and n != "checkpoint.glassnet"
+    ]
     resumed = glassnet.load(out / "model.glassnet").net.get_weights()
     assert np.array_equal(resumed, expected)
