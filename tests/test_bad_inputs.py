@@ -620,6 +620,13 @@ CLI_OPTIONS = {
 }
 for _id, (_argv, _match) in CLI_OPTIONS.items():
     FILES[_id] = Bad(None, ValueError, "", (lambda argv: lambda f: _train_cli(f, *argv))(_argv), _match)
+FILES["cli-experiment-out-unwritable"] = Bad(
+    None,
+    OSError,
+    "",
+    lambda f: ["experiment", "rbf-1d", "--out", os.path.join(f.a_file, "sub")],
+    r"a_file.txt/sub.*: Not a directory$",
+)
 FILES["cli-unknown-command"] = Bad(None, ValueError, "", lambda f: ["fit"], r"invalid choice: 'fit'")
 FILES["cli-dataset-unknown"] = Bad(
     lambda f: _train(f, dataset="mnist", csv=None, target=None),

@@ -41,8 +41,17 @@ def main(argv=None) -> int:
     except (ValueError, TypeError, OSError, FloatingPointError) as exc:
         if args.debug:
             raise
-        print(f"glassnet: error: {exc}", file=sys.stderr)
+        print(f"glassnet: error: {_describe(exc)}", file=sys.stderr)
         return 2
+
+
+def _describe(exc) -> str:
+    """The error's message on one line; an OSError from the system as "PATH: reason"."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        text = f"{exc.filename}: {exc.strerror}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
 
 
 class ArgumentParser(argparse.ArgumentParser):
