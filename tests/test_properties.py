@@ -62,3 +62,67 @@ def test_activations_never_modify_a_callers_array(shape, activation, seed):
     layer.forward(X)
     layer.backward(np.ones(shape))
     np.testing.assert_array_equal(X, original)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=dims, k=st.integers(2, 5), seed=st.integers(0, 2**16), magnitude=st.sampled_from([1e2, 1e4, 1e8]))
+def test_output_functions_stay_finite_without_warnings_at_large_logits(n, k, seed, magnitude):
+    from glassnet import functional as F
+
+    Z = np.random.default_rng(seed).normal(size=(n, k)) * magnitude
+    Z[0, 0] = magnitude  # at least one logit at the edge
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+        P, logP = F.softmax(Z.copy()), F.log_softmax(Z)
+        S, logS = F.sigmoid(Z), F.log_sigmoid(Z)
+    assert np.isfinite(P).all() and np.isfinite(logP).all() and np.isfinite(S).all() and np.isfinite(logS).all()
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+    assert ((S >= 0) & (S <= 1)).all() and (logP <= 0).all() and (logS <= 0).all()
+
+
+def _saturated_model(tmp_path):
+    """A model from `glassnet train` whose last layer is scaled up so its logits reach about 1e4."""
+    from glassnet.cli import main
+
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "iris", "--epochs", "3", "--layers", "4", "--quiet", "--out", str(out)]) == 0
+    model = gn.load(out / "model.glassnet")
+    last = model.net.layers[-1]
+    last.params["W"] *= 1e4 / max(np.abs(last.params["W"]).max(), 1e-12)
+    gn.save(model, out / "saturated.glassnet")
+    return out
+
+
+def test_prediction_path_at_logits_of_1e4_is_finite_and_silent(tmp_path, capsys):
+    import csv
+    import json
+    import warnings
+
+    from glassnet.app import read_csv
+    from glassnet.app.data import load_dataset
+    from glassnet.cli import main
+
+    out = _saturated_model(tmp_path)
+    model = gn.load(out / "saturated.glassnet")
+    d = load_dataset("iris")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            logits = model.net.forward(model.transform(d.table))
+            P = model.predict_proba(d.table)
+            result = model.evaluate(d.table, d.y)
+        assert np.abs(logits).max() > 1e3  # the edge was reached
+        assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1.0)
+        assert np.isfinite(result["log_loss"]) and 0 <= result["accuracy"] <= 1
+        # and through the command line: evaluate, then predict on a CSV of the same rows
+        assert main(["evaluate", str(out / "saturated.glassnet"), "iris", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["log_loss"] == result["log_loss"]
+        with open(tmp_path / "in.csv", "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(d.table.names)
+            w.writerows(np.column_stack([d.table.columns[c] for c in d.table.names]).tolist())
+        assert main(["predict", str(out / "saturated.glassnet"), "--csv", str(tmp_path / "in.csv"),
+                     "--output", str(tmp_path / "p.csv")]) == 0
+    table = read_csv(str(tmp_path / "p.csv"))
+    probabilities = np.column_stack([table.table.columns[c] for c in table.table.names if c.startswith("probability_")])
+    assert np.isfinite(probabilities).all() and np.allclose(probabilities.sum(axis=1), 1.0)
+    assert capsys.readouterr().err == ""

@@ -72,15 +72,34 @@ def check_X(X, *, n_features: int | None = None, dtype=np.float64, name: str = "
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but this network expects {n_features}."
         )
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        # Checked before the cast, so the message shows the value the caller passed.
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}: "
             f"{arr[bad[0], bad[1]]}); remove or impute those values."
         )
-    return arr
+    limit = max_abs_input(dtype)
+    if arr.size and arr.dtype.kind in "iuf":
+        biggest = np.abs(arr).max() if arr.dtype.kind == "f" else max(abs(int(arr.max())), abs(int(arr.min())))
+        if biggest > limit:
+            bad = np.argwhere(np.abs(arr) == biggest)[0]
+            raise ValueError(
+                f"{name} holds a value too large to train or predict on safely ({arr[bad[0], bad[1]]:.3g} at row "
+                f"{bad[0]}, column {bad[1]}; the limit for {np.dtype(dtype).name} is {limit:.3g}): the inputs "
+                "look unscaled. Standardise them first, e.g. with sklearn.preprocessing.StandardScaler."
+            )
+    return np.ascontiguousarray(arr, dtype=dtype)
 
+
+def max_abs_input(dtype) -> float:
+    """The largest input magnitude ``check_X`` accepts for ``dtype``: the square root of the largest
+    finite number, divided by 1024.
+
+    Products and squares of inputs this size (a layer's ``X @ W``, its weight gradient ``X.T @ dY``,
+    a squared error) stay finite; beyond it a single step can overflow to infinity.
+    """
+    return float(np.sqrt(np.finfo(dtype).max)) / 1024.0
 
 def _is_ragged(X) -> bool:
     if isinstance(X, (list, tuple)) and X and all(isinstance(row, (list, tuple, np.ndarray)) for row in X):

@@ -51,6 +51,9 @@ ESTIMATOR_CLASSES = ("MLPClassifier", "MLPRegressor")
 _ARRAY_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,200}$")
 _ZIP_LOCAL = b"PK\x03\x04"
 _ZIP_END = b"PK\x05\x06"
+# What zipfile and json raise on damaged bytes: a flipped bit in a member's compression method gives
+# NotImplementedError, in its flags RuntimeError ("encrypted"); a deeply nested header RecursionError.
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, RecursionError)
 
 
 class ModelFileError(ValueError):
@@ -80,7 +83,14 @@ def atomic_open(path, mode="wb", encoding=None):
         raise ValueError(f"atomic_open writes whole files; mode must be 'w' or 'wb', got {mode!r}.")
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path}: it is a folder.")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        reason = "the folder does not exist" if not os.path.exists(folder) else (
+            "it is not a folder" if not os.path.isdir(folder) else exc.strerror or str(exc))
+        raise type(exc)(f"cannot write {path} in {folder}: {reason}.") from None
     try:
         # mkstemp creates the file 0600; give it the mode an ordinary open() would.
         umask = os.umask(0)
@@ -192,8 +202,13 @@ def read_file(path, expect_kind=None):
     ModelFileError
         The file is not a glassnet file, is truncated, is corrupted, or uses a newer format version.
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a folder, not a glassnet model file.")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no glassnet model file at {path} (no such file).") from None
     kind, meta, arrays = decode(data, path)
     if expect_kind is not None and kind not in (expect_kind if isinstance(expect_kind, tuple) else (expect_kind,)):
         raise ValueError(f"{path} holds a glassnet {kind}, but a {expect_kind} was expected.")
@@ -212,6 +227,32 @@ def _describe(data) -> str:
     return "it does not start like a zip archive"
 
 
+def _read_npy(blob) -> np.ndarray:
+    """The array in ``blob`` (.npy bytes), never unpickling, and never allocating more than the
+    bytes hold: the header's shape and dtype must account for exactly the data that follows it.
+
+    NumPy parses the header with ``ast.literal_eval``, so damaged bytes can raise more than
+    ``ValueError`` (``SyntaxError``, ``tokenize.TokenError``, ...); callers treat any exception as damage.
+    """
+    fp = _io.BytesIO(blob)
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(fp)
+    elif version == (2, 0):
+        shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(fp)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject:
+        raise ValueError("it holds Python objects, which glassnet never unpickles")
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(blob) - fp.tell():
+        raise ValueError(f"its header promises {count} x {dtype.itemsize} bytes, but "
+                         f"{len(blob) - fp.tell()} follow")
+    return np.lib.format.read_array(_io.BytesIO(blob), allow_pickle=False)
+
+
 def decode(data: bytes, path="<bytes>"):
     """Parse the bytes of a glassnet file; returns ``(kind, meta, arrays)``. See :func:`read_file`."""
     def fail(problem, detail):
@@ -223,7 +264,7 @@ def decode(data: bytes, path="<bytes>"):
         fail("not-glassnet", f"not a glassnet model file: {_describe(data)}.")
     try:
         zf = zipfile.ZipFile(_io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         # glassnet writes no archive comment, so an intact file ends with the 22-byte end record.
         if len(data) >= 22 and data[-22:-18] == _ZIP_END:
             fail("corrupted", f"the glassnet file is corrupted (its zip directory is damaged: {exc}).")
@@ -236,7 +277,7 @@ def decode(data: bytes, path="<bytes>"):
                  f"(it holds {sorted(names)[:5]}).")
         try:
             header = json.loads(zf.read(HEADER_NAME).decode("utf-8"))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        except _ZIP_ERRORS as exc:
             fail("corrupted", f"the glassnet file is corrupted (its header cannot be read: {exc}).")
         if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
             fail("not-glassnet", f"not a glassnet model file: {HEADER_NAME} does not name the "
@@ -258,7 +299,7 @@ def decode(data: bytes, path="<bytes>"):
                 fail("corrupted", f"the glassnet file is corrupted (array {name!r} is missing).")
             try:
                 blobs[name] = zf.read(member)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            except _ZIP_ERRORS as exc:
                 fail("corrupted", f"the glassnet file is corrupted (array {name!r}: {exc}).")
     stored = header.pop("checksum", None)
     try:
@@ -270,9 +311,9 @@ def decode(data: bytes, path="<bytes>"):
     arrays = {}
     for name, blob in blobs.items():
         try:
-            arrays[name] = np.lib.format.read_array(_io.BytesIO(blob), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            fail("corrupted", f"the glassnet file is corrupted (array {name!r} cannot be read: {exc}).")
+            arrays[name] = _read_npy(blob)
+        except Exception as exc:  # noqa: BLE001 - any failure to parse these bytes is a damaged file
+            fail("corrupted", f"the glassnet file is corrupted (array {name!r} cannot be read: {exc!r}).")
     kind = header.get("kind")
     if not isinstance(kind, str):
         fail("corrupted", "the glassnet file is corrupted (it does not say what it holds).")
@@ -304,10 +345,16 @@ def network_from_state(meta, arrays, path="<network>"):
 
     try:
         dtype = meta["dtype"]
+        # The file's weights bound what the layers may allocate: a damaged size (say 10**9 x 10**9)
+        # is refused before any memory is taken for it.
+        budget = int(arrays["weights"].size)
         layers = []
         for spec in meta["layers"]:
             cls = LAYERS[spec["class"]]
             config = dict(spec["config"])
+            budget -= _n_params(cls.__name__, config)
+            if budget < 0:
+                raise ValueError(f"the layers need more parameters than the {arrays['weights'].size} stored")
             if cls.__name__ == "Dense":
                 try:
                     initializers.get(config.get("init"))
@@ -321,6 +368,20 @@ def network_from_state(meta, arrays, path="<network>"):
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(path, "corrupted", f"the network it describes cannot be rebuilt ({exc!r}).") from None
     return net
+
+
+def _n_params(name, config) -> int:
+    """Parameters a Dense or Bias layer with ``config`` holds (0 for others, or for sizes its
+    constructor will refuse anyway)."""
+    def size(key):
+        value = config.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+    if name == "Dense":
+        return size("n_in") * size("n_out") + (size("n_out") if config.get("bias", True) else 0)
+    if name == "Bias":
+        return size("n")
+    return 0
 
 
 # ---------------------------------------------------------------------------------------- save / load
@@ -398,20 +459,26 @@ def from_state(kind, meta, arrays, path="<model>"):
         name = meta.get("class") if isinstance(meta, dict) else None
         cls = _estimator_class(name)
         if cls is None:
-            raise ValueError(
-                f"{path} holds an estimator of class {name!r}, which this glassnet cannot load "
+            raise ModelFileError(
+                path, "corrupted", f"it holds an estimator of class {name!r}, which this glassnet cannot load "
                 f"(it loads {list(ESTIMATOR_CLASSES)} from glassnet.estimators)."
             )
-        est = cls(**{k: _decode_param(v) for k, v in meta["params"].items()})
-        state_arrays = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}
-        est._set_fitted_state(meta["state"], state_arrays)
+        try:
+            est = cls(**{k: _decode_param(v) for k, v in meta["params"].items()})
+            state_arrays = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}
+            est._set_fitted_state(meta["state"], state_arrays)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            if isinstance(exc, ModelFileError):
+                raise
+            raise ModelFileError(path, "corrupted", f"the {name} it describes cannot be rebuilt ({exc!r}).") from None
         return est
     if kind == "checkpoint":
         raise ValueError(
             f"{path} is a training checkpoint, not a model: continue it with "
             "`glassnet train --resume DIR`, or load the model file written beside it."
         )
-    raise ValueError(f"{path} holds a glassnet {kind!r}, which this glassnet does not know how to load.")
+    raise ModelFileError(path, "corrupted", f"it holds a glassnet {kind!r}, which this glassnet does not know how "
+                         "to load (it loads sequential, tabular-model and estimator files).")
 
 
 def load(path):

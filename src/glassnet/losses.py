@@ -98,6 +98,11 @@ class SoftmaxCrossEntropy(Loss):
     def _check_targets(self, outputs, targets):
         targets = np.asarray(targets)
         n, n_classes = outputs.shape
+        if n_classes < 2:
+            raise ValueError(
+                f"softmax cross-entropy needs at least two output columns, one per class; got {n_classes}. "
+                "A classifier needs at least two classes; for one yes/no output use BinaryCrossEntropy."
+            )
         if targets.ndim == 1:
             if targets.shape[0] != n:
                 raise ValueError(f"targets has {targets.shape[0]} labels but outputs has {n} rows.")

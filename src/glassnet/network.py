@@ -53,6 +53,12 @@ class Sequential:
         self.output = output
         self.dtype = as_float_dtype(dtype)
         self.n_features_in = self._check_widths()
+        if output == "softmax" and self.n_outputs is not None and self.n_outputs < 2:
+            raise ValueError(
+                f"a softmax output needs at least two units, one per class; the last layer gives "
+                f"{self.n_outputs}. A classifier needs at least two classes; for a yes/no output with "
+                "one unit use output='sigmoid'."
+            )
         if random_state is not None:
             rng = as_rng(random_state)
             for layer in layers:

@@ -12,6 +12,8 @@ schedule at the start of each epoch.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ._checks import check_real
@@ -212,4 +214,8 @@ def get(name, **kwargs) -> Optimizer:
         cls = OPTIMIZERS[name]
     except (KeyError, TypeError):
         raise ValueError(f"Unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}.") from None
+    accepted = [p for p in inspect.signature(cls).parameters if p != "self"]
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise TypeError(f"{cls.__name__} got unknown arguments {unknown}; it takes {accepted}.")
     return cls(**kwargs)

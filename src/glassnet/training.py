@@ -11,6 +11,8 @@ divergence guard hang off it::
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._checks import check_positive_int, check_real, check_X
@@ -111,6 +113,18 @@ def accuracy(logits, y, loss_fn) -> float:
 METRICS = {"accuracy": accuracy}
 
 
+def _quiet_overflow(function):
+    # A diverging run overflows somewhere before its loss turns non-finite; the divergence guard in
+    # the loop is the one place that reports it, so NumPy's floating-point warnings stay silent.
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return function(*args, **kwargs)
+
+    return quiet
+
+
+@_quiet_overflow
 def fit(
     net,
     loss_fn,
@@ -174,8 +188,11 @@ def fit(
             raise ValueError(f"Unknown metric {name!r}; expected one of {sorted(METRICS)}.")
     X = check_X(X, n_features=net.n_features_in, dtype=net.dtype)
     y = np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}.")
+    if y.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y) if y.ndim else 1}.")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError(f"y contains NaN or infinity (first at sample {np.argwhere(~np.isfinite(y))[0][0]}); "
+                         "remove those samples or fill in their targets.")
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
     if validation_data is not None:

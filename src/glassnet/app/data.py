@@ -14,6 +14,9 @@ import numpy as np
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
 MAX_AUTO_CLASSES = 20
+# Larger magnitudes overflow float64 when the preprocessing squares them (a variance); such a
+# column needs other units.
+MAX_ABS_VALUE = 1e150
 
 
 class Table:
@@ -121,11 +124,16 @@ def _is_missing(text) -> bool:
 
 
 def _to_float(text):
+    value = _parse_float(text)
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _parse_float(text):
+    """``float(text)``, infinities included, or None when ``text`` is not a number."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
 
 
 def label_text(value) -> str:
@@ -139,15 +147,24 @@ def label_text(value) -> str:
 
 def read_csv_rows(path):
     """Header and rows (lists of str) of a CSV file with a header line."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path!r} is a folder, not a CSV file.")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no CSV file at {path!r}.")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            raise ValueError(f"{path} is empty; expected a header line and rows.") from None
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            try:
+                header = [h.strip() for h in next(reader)]
+            except StopIteration:
+                raise ValueError(f"{path} is empty; expected a header line and rows.") from None
+            rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not a text CSV file (byte {exc.start} is not UTF-8); expected a header line "
+                         "and rows of comma-separated values.") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path} cannot be read as CSV ({exc}); expected a header line and rows of "
+                         "comma-separated values.") from None
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise ValueError(f"{path} has repeated column names {dupes}; each column needs its own name.")
@@ -165,10 +182,17 @@ def _numeric_column(name, cells, path):
         if _is_missing(cell):
             values[i] = np.nan
             continue
-        number = _to_float(cell)
+        number = _parse_float(cell)
         if number is None:
             raise ValueError(f"{path}, line {i + 2}, column {name!r}: {cell!r} is not a number, but the "
                              "model takes this column as numeric.")
+        if not math.isfinite(number):
+            raise ValueError(f"{path}, line {i + 2}, column {name!r}: {cell.strip()!r} is not a finite number; "
+                             "leave the cell empty (or write NA) for a missing value.")
+        if abs(number) > MAX_ABS_VALUE:
+            raise ValueError(f"{path}, line {i + 2}, column {name!r}: {cell.strip()} is too large (beyond "
+                             f"{MAX_ABS_VALUE:g}) for the preprocessing to standardise; rescale the column "
+                             "(other units) first.")
         values[i] = number
     return values
 
@@ -179,7 +203,7 @@ def _categorical_column(cells):
 
 def _infer_kind(cells):
     present = [c for c in cells if not _is_missing(c)]
-    if present and all(_to_float(c) is not None for c in present):
+    if present and all(_parse_float(c) is not None for c in present):
         return "numeric"
     return "categorical"
 
@@ -238,4 +262,8 @@ def regression_targets(y, target) -> np.ndarray:
     if bad:
         raise ValueError(f"regression needs numeric targets, but {target!r} holds {bad[:3]}; "
                          "use --task classification for labels.")
-    return values.astype(np.float64)
+    values = values.astype(np.float64)
+    if values.size and np.abs(values).max() > MAX_ABS_VALUE:
+        raise ValueError(f"the target {target!r} holds {values[np.abs(values).argmax()]:g}, too large (beyond "
+                         f"{MAX_ABS_VALUE:g}) to standardise; rescale it (other units) first.")
+    return values

@@ -102,10 +102,33 @@ class TabularModel:
             part = {p: {k[4:]: v for k, v in arrays.items() if k.startswith(p + ".")} for p in ("pre", "net")}
             pre = Preprocessor.from_state(meta["preprocessing"], part["pre"])
             net = io.network_from_state(meta["network"], part["net"], path)
-            return cls(pre, net, meta["task"], meta["target"], meta["classes"], meta["y_mean"], meta["y_scale"],
-                       meta["info"])
-        except (KeyError, TypeError) as exc:
+            model = cls(pre, net, meta["task"], meta["target"], meta["classes"], meta["y_mean"], meta["y_scale"],
+                        meta["info"])
+            model._check_consistent()
+            return model
+        except io.ModelFileError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise io.ModelFileError(path, "corrupted", f"the model it describes is incomplete ({exc!r}).") from None
+
+    def _check_consistent(self):
+        """Raise ValueError unless the parts fit together (a loaded model must be usable)."""
+        pre, net = self.preprocessor, self.net
+        n_numeric = len(pre.numeric)
+        if not all(a.shape == (n_numeric,) for a in (pre.median, pre.mean, pre.scale)):
+            raise ValueError("the numeric preprocessing does not match its columns")
+        if set(pre.categorical) != set(pre.categories) or not all(c in pre.fill for c in pre.categorical):
+            raise ValueError("the categorical preprocessing does not match its columns")
+        if len(pre.output_names) != net.n_features_in:
+            raise ValueError(f"the preprocessing gives {len(pre.output_names)} inputs, the network takes "
+                             f"{net.n_features_in}")
+        if self.task == "classification":
+            if not self.classes or len(self.classes) != net.n_outputs or net.output != "softmax":
+                raise ValueError("the classes do not match the network's outputs")
+        elif self.task != "regression" or net.n_outputs != 1:
+            raise ValueError(f"unknown task {self.task!r} or wrong number of outputs")
+        if not (np.isfinite(self.y_mean) and np.isfinite(self.y_scale) and self.y_scale != 0):
+            raise ValueError("the target scaling is not finite")
 
     def __repr__(self):
         sizes = [layer.n_out for layer in self.net.layers if hasattr(layer, "n_out")]

@@ -22,7 +22,7 @@ from .. import io, losses, optimizers
 from ..callbacks import Callback, EarlyStopping, ProgressBar
 from ..layers import Dense, Dropout, activations
 from ..network import Sequential
-from ..training import History, fit
+from ..training import DivergenceError, History, fit
 from .data import infer_task, label_text, load_dataset, read_csv, regression_targets
 from .model import TabularModel, metrics
 from .preprocess import Preprocessor
@@ -81,6 +81,8 @@ class TrainConfig:
                              "or switch it off with --early-stopping 0.")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be an integer from 0 to 2**32 - 1, got {self.seed!r}.")
         return self
 
     def to_json(self):
@@ -253,6 +255,10 @@ class Run:
             y_all = regression_targets(y_raw, self.dataset.target)
         self.classes = classes
         self.train_rows, self.val_rows = self._split(y_all)
+        if task == "classification" and len(np.unique(y_all[self.train_rows])) < 2:
+            raise ValueError(f"the training rows hold only one class ({classes[y_all[self.train_rows][0]]!r}); "
+                             "a classifier needs at least two classes to learn from: give more rows of the "
+                             "other classes (or a smaller --validation-fraction).")
         table = self.dataset.table
         if checkpoint is None:
             pre = Preprocessor.fit(table.take(self.train_rows))
@@ -296,6 +302,12 @@ class Run:
         n = len(y_all)
         rows = np.arange(n)
         frac = self.config.validation_fraction
+        n_val = int(np.ceil(frac * n))
+        if n - n_val < 2:
+            hint = (f"; a validation fraction of {frac} holds back {n_val} of them (give more rows or a smaller "
+                    "--validation-fraction)") if n_val else "; give more rows"
+            rows_text = f"{n} row" if n == 1 else f"{n} rows"
+            raise ValueError(f"the data have {rows_text}, too few to train on: training needs at least 2 rows{hint}.")
         if frac == 0.0:
             return rows, rows[:0]
         from sklearn.model_selection import train_test_split
@@ -303,7 +315,6 @@ class Run:
         stratify = None
         if self.task == "classification":
             counts = np.bincount(y_all)
-            n_val = int(np.ceil(frac * n))
             if counts[counts > 0].min() >= 2 and n_val >= len(self.classes):
                 stratify = y_all
         try:
@@ -439,14 +450,20 @@ class Run:
         except TrainingInterrupted as exc:
             self.interrupted = str(exc)
             self.history.stop_reason = "interrupted"
-            for cb in cbs:
-                if isinstance(cb, ProgressBar):
-                    cb.on_train_end(self.model.net, self.history)
+            self._close_bars(cbs)
             if self.best.weights is not None:
                 self.model.net.set_weights(self.best.weights)
+        except DivergenceError:
+            self._close_bars(cbs)  # so that the error starts on a line of its own
+            raise
         self.elapsed += time.perf_counter() - self._t0
         self._finish()
         return self.model
+
+    def _close_bars(self, cbs):
+        for cb in cbs:
+            if isinstance(cb, ProgressBar):
+                cb.on_train_end(self.model.net, self.history)
 
     def best_epoch(self):
         if self.early is not None and self.early.best_epoch is not None and self.early.best_weights is not None:

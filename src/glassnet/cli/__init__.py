@@ -16,7 +16,7 @@ COMMANDS = ["train", "evaluate", "predict", "info", "experiment", "sweep"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="glassnet", description="Neural networks in plain NumPy.")
+    parser = ArgumentParser(prog="glassnet", description="Neural networks in plain NumPy.")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -40,8 +40,27 @@ def main(argv=None) -> int:
     except (ValueError, TypeError, OSError, FloatingPointError) as exc:
         if args.debug:
             raise
-        print(f"glassnet: error: {exc}", file=sys.stderr)
+        print(f"glassnet: error: {_describe(exc)}", file=sys.stderr)
         return 2
+
+
+def _describe(exc) -> str:
+    """The error's message on one line; an OSError from the system as "PATH: reason"."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        text = f"{exc.filename}: {exc.strerror}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with glassnet's one-line errors: ``glassnet: error: ...`` and exit code 2, no usage
+    block (``--help`` shows it). Sub-command parsers are made with the same class."""
+
+    def error(self, message):
+        command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
+        where = f"{command}: " if command else ""
+        self.exit(2, f"glassnet: error: {where}{message} (see `{self.prog} --help`)\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -122,10 +122,36 @@ def write_outputs(run, out):
     return model_path
 
 
+def prepare_out(out):
+    """Create ``out`` if needed and make sure files can be written in it, before any training.
+
+    Returns True when this call created the folder (so a failed run can remove it again).
+    """
+    import tempfile
+
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise NotADirectoryError(f"--out {out} is a file, not a folder; give a folder for the outputs.")
+    created = not os.path.exists(out)
+    try:
+        os.makedirs(out, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise type(exc)(f"cannot write to the output folder {out}: {exc.strerror or exc}.") from None
+    return created
+
+
+def _remove_if_empty(out):
+    with contextlib.suppress(OSError):
+        os.rmdir(out)  # only succeeds on an empty folder
+
+
 def run(args) -> int:
     from ..app.trainer import Run
+    from ..training import DivergenceError
 
     say = (lambda *a, **k: None) if args.quiet else (lambda *a, **k: print(*a, **k))
+    created = False
     if args.resume:
         out = args.resume
         job = Run.resume(out)
@@ -135,15 +161,29 @@ def run(args) -> int:
         config.check()
         name = os.path.splitext(os.path.basename(config.csv))[0] if config.csv else config.dataset
         out = args.out or os.path.join("out", name)
-        os.makedirs(out, exist_ok=True)
-        job = Run(config, out)
+        created = prepare_out(out)
+        try:
+            job = Run(config, out)
+        except BaseException:
+            if created:
+                _remove_if_empty(out)
+            raise
         c = job.config
         say(f"training {job.task} of {job.dataset.target!r} on {job.dataset.name}: "
             f"{len(job.train_rows)} training and {len(job.val_rows)} validation rows, "
             f"{len(job.model.preprocessor.output_names)} inputs, hidden layers {list(c.layers)}, "
             f"{c.optimizer} lr={c.learning_rate:g}, up to {c.epochs} epochs")
-    with sigint_requests(job.interrupt):
-        job.train(progress=not args.quiet)
+    try:
+        with sigint_requests(job.interrupt):
+            job.train(progress=not args.quiet)
+    except DivergenceError as exc:
+        # Nothing of this run is written: the model, metrics and report would describe a broken
+        # network. Checkpoints written before the divergence stay, each a complete earlier state.
+        if created:
+            _remove_if_empty(out)
+        where = str(exc).split("; the weights")[0]  # the core says where, and the likely cause
+        raise DivergenceError(f"training diverged: {where}; try a smaller --learning-rate. "
+                              f"No model, metrics or report was written to {out}.") from None
     model_path = write_outputs(job, out)
     res = job.results
     key = "accuracy" if job.task == "classification" else "r2"
