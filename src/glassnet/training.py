@@ -11,6 +11,8 @@ divergence guard hang off it::
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import check_positive_int, check_real
@@ -75,15 +77,50 @@ def add_l2_gradient(net, l2: float) -> None:
         net.flat_grads[: net.n_decayed] += l2 * net.flat_params[: net.n_decayed]
 
 
-def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0):
+def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0, *, validate=True):
     """One forward, backward and optimizer step on a batch; returns the batch loss (with penalty)
-    and the logits."""
-    logits = net.forward(X, training=True)
-    loss = loss_fn.forward(logits, y, sample_weight) + l2_penalty(net, l2)
+    and the logits.
+
+    ``validate=False`` is the fast path for loops that checked their data once: ``X`` must then be a
+    2-D array of the network's dtype and width, ``y`` rows of what ``loss_fn.prepare_targets`` returned
+    and ``sample_weight`` None or a float64 array (see :func:`fit`).
+    """
+    if validate:
+        logits = net.forward(X, training=True)
+    else:
+        logits = X
+        for layer in net.layers:
+            logits = layer.forward(logits, True)
+    loss = loss_fn.forward(logits, y, sample_weight, validate=validate)
+    if l2:
+        loss += l2_penalty(net, l2)
     net.backward(loss_fn.backward())
     add_l2_gradient(net, l2)
     optimizer.step(net.flat_parameters())
     return loss, logits
+
+
+class BatchGatherer:
+    """Copies the rows ``X[idx]`` of each batch into one buffer allocated once per batch shape.
+
+    ``X[idx]`` allocates a new array per batch; ``np.take(..., out=)`` reuses one (mode "clip":
+    with the default "raise", NumPy buffers ``out`` and copies twice; the indices are in range by
+    construction). A ``slice`` (the full batch) returns ``X`` itself, never a copy.
+    """
+
+    def __init__(self, X):
+        self.X = X
+        self._buffer = None
+
+    def __call__(self, idx):
+        if isinstance(idx, slice):
+            return self.X[idx]
+        n = idx.shape[0]
+        if self._buffer is None or self._buffer.shape[0] < n:
+            self._buffer = np.empty((n,) + self.X.shape[1:], dtype=self.X.dtype)
+        out = self._buffer[:n]
+        np.take(self.X, idx, axis=0, out=out, mode="clip")
+        return out
 
 
 def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_size=4096):
@@ -172,26 +209,34 @@ def fit(
     for name in metrics:
         if name not in METRICS:
             raise ValueError(f"Unknown metric {name!r}; expected one of {sorted(METRICS)}.")
-    X = np.asarray(X, dtype=net.dtype)
+    X = np.asarray(X, dtype=net.dtype)  # no copy when X already has the network's dtype
     y = np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}.")
-    if sample_weight is not None:
+    # Check everything once here, so that each batch takes the unchecked fast path of train_step.
+    fast = (X.ndim == 2 and net.n_outputs is not None
+            and (net.n_features_in is None or X.shape[1] == net.n_features_in))
+    if fast:
+        y = loss_fn.prepare_targets(y, net.n_outputs, net.dtype)
+        sample_weight = loss_fn.check_sample_weight(sample_weight, len(X))
+    elif sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    gather = BatchGatherer(X) if fast else X.__getitem__
     rng = as_rng(random_state)
     history = history if history is not None else History()
     callbacks = list(callbacks)
     for cb in callbacks:
         cb.on_train_begin(net, history)
     last_good = net.get_weights()
+    track_accuracy = "accuracy" in metrics
     for epoch in range(start_epoch, start_epoch + epochs):
         optimizer.set_epoch(epoch)
         total, seen, correct = 0.0, 0, 0.0
         for batch, idx in enumerate(batch_indices(len(X), batch_size, rng, shuffle)):
-            Xb, yb = X[idx], y[idx]
+            Xb, yb = gather(idx), y[idx]
             wb = None if sample_weight is None else sample_weight[idx]
-            loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, l2)
-            if not np.isfinite(loss):
+            loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, l2, validate=not fast)
+            if not math.isfinite(loss):
                 net.set_weights(last_good)
                 history.stop_reason = "diverged"
                 raise DivergenceError(
@@ -199,11 +244,11 @@ def fit(
                     f"learning rate ({optimizer.lr:g}) is probably too high, or the inputs are not "
                     "scaled; the weights from the end of the last finite epoch were kept."
                 )
-            n = len(Xb)
+            n = Xb.shape[0]
             history.batch_loss.append(loss)
             total += loss * n
             seen += n
-            if "accuracy" in metrics:
+            if track_accuracy:
                 correct += accuracy(logits, yb, loss_fn) * n
             for cb in callbacks:
                 cb.on_batch_end(batch, loss)
