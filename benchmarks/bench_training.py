@@ -82,7 +82,7 @@ def synthetic(n_samples, n_features, n_classes, seed):
 # --------------------------------------------------------------------------- contenders
 def run_glassnet(spec, data):
     """The core path: Sequential + SoftmaxCrossEntropy + Momentum/Adam through glassnet.training.fit."""
-    sys.path.insert(0, str(SRC))
+    sys.path.insert(0, os.environ.get("GLASSNET_SRC", str(SRC)))
     import glassnet
     from glassnet import layers, losses, optimizers
 
@@ -165,11 +165,17 @@ def run_torch(spec, data):
     return dict(seconds=seconds, epochs=spec["epochs"], accuracy=acc, loss=total / n)
 
 
-CONTENDERS = {"glassnet": run_glassnet, "sklearn": run_sklearn, "torch": run_torch}
-LABELS = {"glassnet": "glassnet", "sklearn": "scikit-learn MLP", "torch": "PyTorch CPU (f32)"}
+CONTENDERS = {"glassnet": run_glassnet, "sklearn": run_sklearn, "torch": run_torch, "baseline": run_glassnet}
+LABELS = {"glassnet": "glassnet", "sklearn": "scikit-learn MLP", "torch": "PyTorch CPU (f32)",
+          "baseline": "glassnet (baseline checkout)"}
+
+
+BASELINE = [None]  # --baseline DIR: another checkout of glassnet, run as the contender "baseline"
 
 
 def available(name):
+    if name == "baseline":
+        return BASELINE[0] is not None
     if name == "torch":
         try:
             import importlib.util
@@ -268,7 +274,7 @@ def worker(args):
     elif args.worker == "sklearn":
         import sklearn.neural_network  # noqa: F401
     else:
-        sys.path.insert(0, str(SRC))
+        sys.path.insert(0, os.environ.get("GLASSNET_SRC", str(SRC)))
         import glassnet  # noqa: F401
     data = load_data(spec, seed=args.seed)
     result = {}
@@ -296,7 +302,11 @@ def spawn(contender, workload, seed, epochs=None, samples=None, hidden=None, gem
         cmd += ["--hidden", ",".join(map(str, hidden))]
     if gemm:
         cmd += ["--gemm"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    env = os.environ.copy()
+    env.pop("GLASSNET_SRC", None)
+    if contender == "baseline":
+        env["GLASSNET_SRC"] = str(Path(BASELINE[0]) / "src")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
@@ -438,6 +448,7 @@ def main(argv=None):
     p.add_argument("--digits-epochs", type=int, default=None, help="epochs per digits run (default 30)")
     p.add_argument("--contenders", default=",".join(CONTENDERS))
     p.add_argument("--no-scaling", action="store_true")
+    p.add_argument("--baseline", metavar="DIR", help="another glassnet checkout to time as the contender 'baseline'")
     p.add_argument("--output", default=str(HERE / "results.md"), help="markdown file, or - for stdout only")
     args = p.parse_args(argv)
     if args.worker:
@@ -450,6 +461,9 @@ def main(argv=None):
     args.width_samples = 30000
     args.scaling_rounds = 1 if args.quick else 3
     args.scaling_epochs = 1 if args.quick else 2
+    BASELINE[0] = args.baseline
+    if args.baseline and "baseline" not in args.contenders:
+        args.contenders += ",baseline"
     contenders = [c for c in args.contenders.split(",") if c in CONTENDERS and available(c)]
     if "glassnet" not in contenders:
         contenders.insert(0, "glassnet")
