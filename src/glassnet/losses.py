@@ -61,7 +61,7 @@ class Loss:
         if weights is not None:
             losses = losses * weights
         self._cache = (outputs, targets, weights, total if self.reduction == "mean" else 1.0)
-        value = float(np.sum(losses, dtype=np.float64))
+        value = float(np.add.reduce(losses, dtype=np.float64))
         return value / total if self.reduction == "mean" else value
 
     @staticmethod
@@ -153,11 +153,12 @@ class SoftmaxCrossEntropy(Loss):
     _softmax_cache = None
 
     def _per_sample(self, Z, T):
-        shifted = Z - Z.max(axis=1, keepdims=True)
+        # ufunc reductions called directly: the np.max/np.sum wrappers cost more than the maths here
+        shifted = Z - np.maximum.reduce(Z, axis=1, keepdims=True)
         if T.ndim == 1:
             picked = shifted[_rows(T.shape[0]), T]  # Z_it - max_i, before shifted becomes exp(shifted)
             E = np.exp(shifted, out=shifted)
-            sums = E.sum(axis=1)
+            sums = np.add.reduce(E, axis=1)
             losses = np.log(sums)  # l_i = logsumexp(Z_i) - Z_it = log(sum_k exp(Z_ik - max_i)) - (Z_it - max_i)
             losses -= picked
         else:
