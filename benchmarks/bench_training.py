@@ -11,8 +11,9 @@ Usage::
     python benchmarks/bench_training.py --quick    # about two minutes
     python benchmarks/bench_training.py --rounds 3 --epochs 4 --no-scaling --output -
 
-A contender is one function ``run_<name>(spec, data) -> dict(seconds, epochs, accuracy, loss)`` added
-to ``CONTENDERS``; PyTorch is used only when it can be imported.
+A contender is one function ``run_<name>(spec, data) -> dict(seconds, epochs, accuracy, loss, rss_peak)``
+(``rss_peak = peak_rss()`` read right after training) added to ``CONTENDERS``; PyTorch is used only
+when it can be imported.
 """
 
 from __future__ import annotations
@@ -102,8 +103,9 @@ def run_glassnet(spec, data):
     hist = glassnet.fit(net, losses.SoftmaxCrossEntropy(), opt, X, y, epochs=spec["epochs"],
                         batch_size=spec["batch_size"], random_state=spec["seed"])
     seconds = time.perf_counter() - t0
+    peak = peak_rss()
     acc = float(np.mean(net.predict(X_test) == y_test))
-    return dict(seconds=seconds, epochs=spec["epochs"], accuracy=acc, loss=hist["loss"][-1])
+    return dict(seconds=seconds, epochs=spec["epochs"], accuracy=acc, loss=hist["loss"][-1], rss_peak=peak)
 
 
 def run_sklearn(spec, data):
@@ -124,7 +126,9 @@ def run_sklearn(spec, data):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
     seconds = time.perf_counter() - t0
-    return dict(seconds=seconds, epochs=clf.n_iter_, accuracy=float(clf.score(X_test, y_test)), loss=clf.loss_curve_[-1])
+    peak = peak_rss()
+    return dict(seconds=seconds, epochs=clf.n_iter_, accuracy=float(clf.score(X_test, y_test)),
+                loss=clf.loss_curve_[-1], rss_peak=peak)
 
 
 def run_torch(spec, data):
@@ -160,9 +164,10 @@ def run_torch(spec, data):
             opt.step()
             total += loss.item() * len(idx)
     seconds = time.perf_counter() - t0
+    peak = peak_rss()
     with torch.no_grad():
         acc = float((model(torch.from_numpy(X_test)).argmax(1).numpy() == y_test).mean())
-    return dict(seconds=seconds, epochs=spec["epochs"], accuracy=acc, loss=total / n)
+    return dict(seconds=seconds, epochs=spec["epochs"], accuracy=acc, loss=total / n, rss_peak=peak)
 
 
 CONTENDERS = {"glassnet": run_glassnet, "sklearn": run_sklearn, "torch": run_torch, "baseline": run_glassnet}
@@ -285,8 +290,8 @@ def worker(args):
         result["gemm_step"] = per_step
     resettable = reset_peak()
     base = _status("VmRSS") if resettable else peak_rss()
-    result.update(CONTENDERS[args.worker](spec, data))
-    result.update(rss_base=base, rss_peak=peak_rss(), peak_reset=resettable,
+    result.update(CONTENDERS[args.worker](spec, data))  # rss_peak: measured right after training
+    result.update(rss_base=base, peak_reset=resettable,
                   data_bytes=sum(a.nbytes for a in data), n_train=len(data[0]))
     print("RESULT " + json.dumps(result))
 
@@ -404,7 +409,8 @@ def main_table(args, contenders, out):
     out += [f"## Per-epoch time, median of {rounds} interleaved rounds", "",
             f"digits: {n_digits} training samples, {args.digits_epochs} epochs per run; "
             f"mnist: {n_train} synthetic samples, {args.epochs} epochs per run; all data float32. "
-            "Memory is peak RSS during training minus RSS after imports and data.", "",
+            "Memory: peak RSS at the end of training (before predicting on the test set) minus RSS after "
+            "imports and data (the peak mark is reset after loading, via /proc/self/clear_refs).", "",
             *lines, "", *ratio_lines, "",
             f"float32 GEMM rate on the mnist shapes (batch 128: 128x784 @ 784x256 and the backward products): "
             f"{rate / 1e9:.1f} GFLOP/s; GEMM limit = 6 x N x weights / rate = {limit:.3f} s per epoch. "

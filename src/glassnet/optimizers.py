@@ -142,12 +142,14 @@ class Adam(Optimizer):
         tmp *= 1.0 - b2
         v *= b2
         v += tmp
-        # sqrt(v_hat) + eps, then the step m_hat / that, scaled by mu
+        # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
+        #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
+        #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
+        root = np.sqrt(1.0 - b2**self.t)
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / np.sqrt(1.0 - b2**self.t)
-        tmp += self.epsilon
+        tmp += self.epsilon * root
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / (1.0 - b1**self.t)
+        tmp *= self.lr * root / (1.0 - b1**self.t)
         param -= tmp
 
 

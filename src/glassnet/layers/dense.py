@@ -84,9 +84,13 @@ _ONES: dict = {}
 
 
 def _column_sums(dY, out):
-    """``out[...] = dY.sum(axis=0)``, as ``ones @ dY`` (a BLAS matrix-vector product, two to three
-    times faster than NumPy's column reduction at these sizes)."""
-    if dY.dtype != out.dtype or dY.ndim != 2:
+    """``out[...] = dY.sum(axis=0)``.
+
+    Small blocks go through ``ones @ dY``, a BLAS matrix-vector product two to three times faster
+    than NumPy's column reduction there; large ones through the reduction, because OpenBLAS would
+    run the product on several threads, and a threaded call costs a wake-up that dwarfs the sum.
+    """
+    if dY.size > 8192 or dY.dtype != out.dtype or dY.ndim != 2:
         np.add.reduce(dY, axis=0, out=out)
         return
     ones = _ONES.get(dY.dtype)
