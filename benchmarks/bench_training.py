@@ -175,6 +175,7 @@ LABELS = {"glassnet": "glassnet", "sklearn": "scikit-learn MLP", "torch": "PyTor
           "baseline": "glassnet (baseline checkout)"}
 
 
+THREADS = [None]  # --threads N: every contender's BLAS and OpenMP pools limited to N
 BASELINE = [None]  # --baseline DIR: another checkout of glassnet, run as the contender "baseline"
 
 
@@ -309,6 +310,9 @@ def spawn(contender, workload, seed, epochs=None, samples=None, hidden=None, gem
         cmd += ["--gemm"]
     env = os.environ.copy()
     env.pop("GLASSNET_SRC", None)
+    if THREADS[0]:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(THREADS[0])
     if contender == "baseline":
         env["GLASSNET_SRC"] = str(Path(BASELINE[0]) / "src")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -454,6 +458,8 @@ def main(argv=None):
     p.add_argument("--digits-epochs", type=int, default=None, help="epochs per digits run (default 30)")
     p.add_argument("--contenders", default=",".join(CONTENDERS))
     p.add_argument("--no-scaling", action="store_true")
+    p.add_argument("--threads", type=int, help="limit every contender's BLAS/OpenMP threads (default: "
+                   "leave them to the libraries)")
     p.add_argument("--baseline", metavar="DIR", help="another glassnet checkout to time as the contender 'baseline'")
     p.add_argument("--output", default=str(HERE / "results.md"), help="markdown file, or - for stdout only")
     args = p.parse_args(argv)
@@ -468,6 +474,7 @@ def main(argv=None):
     args.scaling_rounds = 1 if args.quick else 3
     args.scaling_epochs = 1 if args.quick else 2
     BASELINE[0] = args.baseline
+    THREADS[0] = args.threads
     if args.baseline and "baseline" not in args.contenders:
         args.contenders += ",baseline"
     contenders = [c for c in args.contenders.split(",") if c in CONTENDERS and available(c)]
@@ -483,6 +490,9 @@ def main(argv=None):
            f"NumPy {numpy.__version__}, scikit-learn {sklearn.__version__}"
            + (f", PyTorch {__import__('torch').__version__}" if "torch" in contenders else ", PyTorch not installed") + "  ",
            "BLAS: " + "; ".join(blas_info()) + "  ",
+           "Threads: " + (f"BLAS and OpenMP pools limited to {args.threads} for every contender "
+                          "(OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS)" if args.threads
+                          else "left to each library (OpenBLAS and PyTorch default to one per core)") + "  ",
            f"Load average before the run: {load_average()} (other processes on the machine share its cores)", ""]
     main_table(args, contenders, out)
     out.append(f"Load average after the run: {load_average()}")
