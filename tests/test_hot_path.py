@@ -268,3 +268,16 @@ def test_optimizer_scratch_buffers_leave_the_update_rule_unchanged():
         expected = expected - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
     np.testing.assert_allclose(p, expected, rtol=1e-12)
 
+
+
+def test_evaluate_in_chunks_equals_one_pass():
+    rng = np.random.default_rng(14)
+    X = rng.standard_normal((23, 6))
+    y = rng.integers(0, 3, 23)
+    net = make_net(activation="relu")
+    loss = losses.SoftmaxCrossEntropy()
+    chunked = glassnet.training.evaluate(net, loss, X, y, metrics=("accuracy",), batch_size=5)
+    whole = glassnet.training.evaluate(net, loss, X, y, metrics=("accuracy",), batch_size=100)
+    expected, _ = reference_softmax_ce(net.forward(X), y)
+    assert chunked["loss"] == pytest.approx(expected, rel=1e-12)
+    assert chunked == pytest.approx(whole, rel=1e-12)

@@ -125,7 +125,17 @@ class BatchGatherer:
 
 def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_size=4096):
     """Loss (with penalty) and metrics of ``net`` on ``(X, y)``, without training."""
-    logits = np.concatenate([net.forward(X[i : i + batch_size]) for i in range(0, len(X), batch_size)])
+    # Chunks written into one preallocated array: the peak is the logits plus one chunk's activations
+    # (a list of chunks then np.concatenate would hold the logits twice).
+    X = np.asarray(X, dtype=net.dtype)
+    logits = None
+    for i in range(0, len(X), batch_size):
+        chunk = net.forward(X[i : i + batch_size])
+        if logits is None:
+            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
+        logits[i : i + len(chunk)] = chunk
+    if logits is None:
+        raise ValueError("evaluate needs at least one sample, got an empty X.")
     logs = {"loss": loss_fn.forward(logits, y, sample_weight) + l2_penalty(net, l2)}
     for name in metrics:
         logs[name] = METRICS[name](logits, y, loss_fn)
