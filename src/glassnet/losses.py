@@ -155,29 +155,37 @@ class SoftmaxCrossEntropy(Loss):
     def _per_sample(self, Z, T):
         # ufunc reductions called directly: the np.max/np.sum wrappers cost more than the maths here
         shifted = Z - np.maximum.reduce(Z, axis=1, keepdims=True)
+        flat = None
         if T.ndim == 1:
-            picked = shifted[_rows(T.shape[0]), T]  # Z_it - max_i, before shifted becomes exp(shifted)
+            # positions of the target entries in the flattened batch: one take here, one update in
+            # backward (cheaper than two-array fancy indexing, which gathers and scatters twice)
+            flat = _rows(T.shape[0]) * Z.shape[1]
+            flat += T
+            picked = shifted.reshape(-1).take(flat)  # Z_it - max_i, before shifted becomes exp(shifted)
             E = np.exp(shifted, out=shifted)
             sums = np.add.reduce(E, axis=1)
             losses = np.log(sums)  # l_i = logsumexp(Z_i) - Z_it = log(sum_k exp(Z_ik - max_i)) - (Z_it - max_i)
             losses -= picked
         else:
             E = np.exp(shifted)
-            sums = E.sum(axis=1)
+            sums = np.add.reduce(E, axis=1)
             shifted -= np.log(sums)[:, None]  # log softmax
             losses = -(T * shifted).sum(axis=1)
-        self._softmax_cache = (Z, E, sums)
+        self._softmax_cache = (Z, E, sums, flat)
         return losses
 
     def _grad(self, Z, T):
         cache, self._softmax_cache = self._softmax_cache, None
         if cache is not None and cache[0] is Z:
-            Y = cache[1]
-            Y /= cache[2][:, None]
+            _, Y, sums, flat = cache
+            Y /= sums[:, None]
         else:
-            Y = F.softmax(Z)
+            Y, flat = F.softmax(Z), None
         if T.ndim == 1:
-            Y[_rows(T.shape[0]), T] -= 1.0
+            if flat is None:
+                Y[_rows(T.shape[0]), T] -= 1.0
+            else:
+                Y.reshape(-1)[flat] -= 1.0
         else:
             Y -= T
         return Y

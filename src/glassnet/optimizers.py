@@ -48,7 +48,7 @@ class Optimizer:
 
     def _temporary(self, param) -> np.ndarray:
         """A scratch array shaped like ``param``, allocated once (not part of the saved state)."""
-        key = (param.shape, param.dtype.str)
+        key = (param.shape, param.dtype)
         tmp = self._scratch.get(key)
         if tmp is None:
             tmp = self._scratch[key] = np.empty_like(param)

@@ -95,7 +95,8 @@ def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0, *, val
     if l2:
         loss += l2_penalty(net, l2)
     net.backward(loss_fn.backward())
-    add_l2_gradient(net, l2)
+    if l2:
+        add_l2_gradient(net, l2)
     optimizer.step(net.flat_parameters())
     return loss, logits
 
