@@ -281,3 +281,18 @@ def test_evaluate_in_chunks_equals_one_pass():
     expected, _ = reference_softmax_ce(net.forward(X), y)
     assert chunked["loss"] == pytest.approx(expected, rel=1e-12)
     assert chunked == pytest.approx(whole, rel=1e-12)
+
+
+def test_one_shuffled_batch_of_everything_uses_the_data_in_place():
+    rng = np.random.default_rng(15)
+    X = rng.standard_normal((30, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 30)
+    net = make_net(dtype="float32")
+    fit(net, losses.SoftmaxCrossEntropy(), optimizers.SGD(0.1), X, y, epochs=2, batch_size=64, random_state=0)
+    assert np.shares_memory(net.layers[0]._X, X)
+    # same step as on the shuffled copy, up to the order of the sums
+    other = make_net(dtype="float32")
+    perm = np.random.default_rng(0).permutation(30)
+    for _ in range(2):
+        train_step(other, losses.SoftmaxCrossEntropy(), optimizers.SGD(0.1), X[perm], y[perm])
+    np.testing.assert_allclose(net.get_weights(), other.get_weights(), rtol=1e-4, atol=1e-6)

@@ -244,6 +244,10 @@ def fit(
         optimizer.set_epoch(epoch)
         total, seen, correct = 0.0, 0, 0.0
         for batch, idx in enumerate(batch_indices(len(X), batch_size, rng, shuffle)):
+            if fast and not isinstance(idx, slice) and idx.shape[0] == len(X):
+                # One batch of every sample: its gradient does not depend on the order, so use the
+                # data in place rather than copy all of it into a shuffled buffer.
+                idx = slice(None)
             Xb, yb = gather(idx), y[idx]
             wb = None if sample_weight is None else sample_weight[idx]
             loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, l2, validate=not fast)
