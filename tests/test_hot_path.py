@@ -296,3 +296,26 @@ def test_one_shuffled_batch_of_everything_uses_the_data_in_place():
     for _ in range(2):
         train_step(other, losses.SoftmaxCrossEntropy(), optimizers.SGD(0.1), X[perm], y[perm])
     np.testing.assert_allclose(net.get_weights(), other.get_weights(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss_cls, output", [(losses.BinaryCrossEntropy, "sigmoid"),
+                                              (losses.MeanSquaredError, "identity")])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fast_fit_equals_plain_loop_for_other_losses(loss_cls, output, weighted):
+    rng = np.random.default_rng(16)
+    X = rng.standard_normal((40, 6))
+    y = (rng.random(40) > 0.5).astype(np.int64) if output == "sigmoid" else rng.standard_normal(40)
+    w = rng.uniform(0.5, 2.0, 40) if weighted else None
+
+    def net():
+        return glassnet.Sequential([layers.Dense(6, 5), layers.Tanh(), layers.Dense(5, 1)], output=output,
+                                   random_state=3)
+
+    a, b = net(), net()
+    fit(a, loss_cls(), optimizers.Adam(0.01), X, y, epochs=2, batch_size=8, random_state=5, sample_weight=w)
+    order = np.random.default_rng(5)
+    opt = optimizers.Adam(0.01)
+    for _ in range(2):
+        for idx in batch_indices(40, 8, order):
+            train_step(b, loss_cls(), opt, X[idx], y[idx], None if w is None else w[idx])
+    np.testing.assert_array_equal(a.get_weights(), b.get_weights())
