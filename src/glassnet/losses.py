@@ -120,7 +120,8 @@ class SoftmaxCrossEntropy(Loss):
         Y = softmax(Z),   l_i = -sum_k T_ik log Y_ik = -sum_k T_ik (Z_ik - logsumexp(Z_i)),   dL/dZ = Y - T
 
     ``targets`` are class indices of shape (n_samples,) or one-hot/probability rows of shape
-    (n_samples, n_classes).
+    (n_samples, n_classes). The per-sample losses are computed in the logits' dtype (for float32
+    logits they agree with a float64 computation to about 1e-7 relative) and summed in float64.
     """
 
     output = "softmax"

@@ -11,6 +11,7 @@ divergence guard hang off it::
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -91,7 +92,10 @@ def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0, *, val
         logits = X
         for layer in net.layers:
             logits = layer.forward(logits, True)
-    loss = loss_fn.forward(logits, y, sample_weight, validate=validate)
+    if validate:
+        loss = loss_fn.forward(logits, y, sample_weight)
+    else:
+        loss = loss_fn.forward(logits, y, sample_weight, validate=False)
     if l2:
         loss += l2_penalty(net, l2)
     net.backward(loss_fn.backward())
@@ -99,6 +103,15 @@ def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0, *, val
         add_l2_gradient(net, l2)
     optimizer.step(net.flat_parameters())
     return loss, logits
+
+
+def _has_unchecked_path(loss_fn) -> bool:
+    """Whether ``loss_fn`` offers ``prepare_targets`` and ``forward(..., validate=False)`` (a loss
+    written before them, or one that overrides ``forward``, is checked per batch as before)."""
+    try:
+        return hasattr(loss_fn, "prepare_targets") and "validate" in inspect.signature(loss_fn.forward).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class BatchGatherer:
@@ -225,7 +238,7 @@ def fit(
     if len(X) != len(y):
         raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y)}.")
     # Check everything once here, so that each batch takes the unchecked fast path of train_step.
-    fast = (X.ndim == 2 and net.n_outputs is not None
+    fast = (X.ndim == 2 and net.n_outputs is not None and _has_unchecked_path(loss_fn)
             and (net.n_features_in is None or X.shape[1] == net.n_features_in))
     if fast:
         y = loss_fn.prepare_targets(y, net.n_outputs, net.dtype)
