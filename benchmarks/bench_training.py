@@ -8,7 +8,7 @@ the workload's own products, and gives the GEMM-bound limit ``6 * N * weights / 
 Usage::
 
     python benchmarks/bench_training.py            # full run, writes benchmarks/results.md
-    python benchmarks/bench_training.py --quick    # about two minutes
+    python benchmarks/bench_training.py --quick    # under two minutes (more on a loaded machine)
     python benchmarks/bench_training.py --rounds 3 --epochs 4 --no-scaling --output -
 
 A contender is one function ``run_<name>(spec, data) -> dict(seconds, epochs, accuracy, loss, rss_peak)``
@@ -453,7 +453,7 @@ def main(argv=None):
     p.add_argument("--hidden", help=argparse.SUPPRESS)
     p.add_argument("--gemm", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
-    p.add_argument("--quick", action="store_true", help="3 rounds, 2 mnist epochs, a short scaling run")
+    p.add_argument("--quick", action="store_true", help="3 rounds, 1 mnist epoch, 20 digits epochs, a one-round scaling run")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--epochs", type=int, default=None, help="epochs per mnist run (default 5)")
     p.add_argument("--digits-epochs", type=int, default=None, help="epochs per digits run (default 50)")
@@ -468,8 +468,8 @@ def main(argv=None):
         return worker(args)
     if args.quick:
         args.rounds = min(args.rounds, 3)
-    args.epochs = args.epochs or (2 if args.quick else WORKLOADS["mnist"]["epochs"])
-    args.digits_epochs = args.digits_epochs or WORKLOADS["digits"]["epochs"]
+    args.epochs = args.epochs or (1 if args.quick else WORKLOADS["mnist"]["epochs"])
+    args.digits_epochs = args.digits_epochs or (20 if args.quick else WORKLOADS["digits"]["epochs"])
     args.scaling_samples = (10000, 30000, 60000, 120000)
     args.width_samples = 30000
     args.scaling_rounds = 1 if args.quick else 3

@@ -118,8 +118,11 @@ class BatchGatherer:
     """Copies the rows ``X[idx]`` of each batch into one buffer allocated once per batch shape.
 
     ``X[idx]`` allocates a new array per batch; ``np.take(..., out=)`` reuses one (mode "clip":
-    with the default "raise", NumPy buffers ``out`` and copies twice; the indices are in range by
-    construction). A ``slice`` (the full batch) returns ``X`` itself, never a copy.
+    with the default "raise", NumPy buffers ``out`` and copies twice). ``idx`` must hold indices in
+    ``[0, len(X))``, as :func:`batch_indices` gives (negative indices would be clipped to 0, not
+    wrapped). A ``slice`` returns ``X[idx]``, a view, never a copy.
+
+    The returned array is the buffer itself: the next call overwrites it.
     """
 
     def __init__(self, X):
