@@ -331,3 +331,24 @@ def test_a_loss_that_overrides_forward_still_trains_through_fit():
     net = glassnet.Sequential([layers.Dense(6, 1)], random_state=0)
     history = fit(net, Scaled(), optimizers.SGD(0.01), X, rng.standard_normal(20), epochs=2, batch_size=5)
     assert len(history["loss"]) == 2 and np.isfinite(history["loss"]).all()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the diverging run overflows on purpose
+def test_fast_fit_with_l2_equals_plain_loop_and_divergence_is_still_caught():
+    rng = np.random.default_rng(18)
+    X = rng.standard_normal((32, 6))
+    y = rng.integers(0, 3, 32)
+    a, b = make_net(activation="relu"), make_net(activation="relu")
+    fit(a, losses.SoftmaxCrossEntropy(), optimizers.Momentum(0.05), X, y, epochs=2, batch_size=8,
+        random_state=2, l2=0.01)
+    order = np.random.default_rng(2)
+    opt = optimizers.Momentum(0.05)
+    for _ in range(2):
+        for idx in batch_indices(32, 8, order):
+            train_step(b, losses.SoftmaxCrossEntropy(), opt, X[idx], y[idx], l2=0.01)
+    np.testing.assert_array_equal(a.get_weights(), b.get_weights())
+
+    net = make_net(activation="relu")
+    with pytest.raises(glassnet.DivergenceError):
+        fit(net, losses.SoftmaxCrossEntropy(), optimizers.SGD(1e30), X * 1e30, y, epochs=3, batch_size=8)
+    assert np.isfinite(net.get_weights()).all()
