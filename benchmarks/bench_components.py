@@ -133,7 +133,8 @@ def main():
             tmp.__imul__(1e-3)
             p.__isub__(tmp)
 
-        row(f"Adam step (scratch buffer, bias corrections folded), {size} float32 parameters ({name})", lambda: adam(False), lambda: adam(True), 200)
+        row(f"Adam step (scratch buffer, bias corrections folded), {size} float32 parameters ({name})",
+            lambda: adam(False), lambda: adam(True), 200)
 
 
 if __name__ == "__main__":
