@@ -100,11 +100,15 @@ class Sequential:
 
     def _plan_hot_path(self):
         # The first layer's input gradient is never needed; activations right after a Dense may
-        # overwrite the Dense output, a temporary nobody else holds.
+        # overwrite the Dense output, a temporary nobody else holds; activations right before a Dense
+        # may overwrite the upstream gradient, the Dense layer's freshly made dL/dX.
         for i, layer in enumerate(self.layers):
             layer.input_grad = i > 0
             if isinstance(layer, Activation) and i > 0 and isinstance(self.layers[i - 1], Dense):
                 layer.inplace = True
+            if (isinstance(layer, Activation) and i + 1 < len(self.layers)
+                    and isinstance(self.layers[i + 1], Dense)):
+                layer.inplace_grad = True
 
     # ------------------------------------------------------------------ maths
     def forward(self, X, training=False):

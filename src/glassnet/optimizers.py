@@ -31,6 +31,7 @@ class Optimizer:
         self.lr = self.schedule(0)
         self.t = 0
         self._state: list[dict] | None = None
+        self._scratch: dict = {}
 
     def set_epoch(self, epoch: int) -> None:
         """Set the learning rate for ``epoch`` from the schedule."""
@@ -46,6 +47,14 @@ class Optimizer:
 
     def _init_state(self, param) -> dict:
         return {}
+
+    def _temporary(self, param) -> np.ndarray:
+        """A scratch array shaped like ``param``, allocated once (not part of the saved state)."""
+        key = (param.shape, param.dtype)
+        tmp = self._scratch.get(key)
+        if tmp is None:
+            tmp = self._scratch[key] = np.empty_like(param)
+        return tmp
 
     def _update(self, param, grad, state) -> None:
         raise NotImplementedError
@@ -67,7 +76,7 @@ class SGD(Optimizer):
     """Plain gradient descent: ``theta <- theta - mu * g``."""
 
     def _update(self, param, grad, state):
-        param -= self.lr * grad
+        param -= np.multiply(grad, self.lr, out=self._temporary(param))
 
 
 class Momentum(Optimizer):
@@ -89,7 +98,7 @@ class Momentum(Optimizer):
     def _update(self, param, grad, state):
         M = state["M"]
         M *= self.momentum
-        M -= self.lr * grad
+        M -= np.multiply(grad, self.lr, out=self._temporary(param))
         param += M
 
 
@@ -102,10 +111,11 @@ class Nesterov(Momentum):
 
     def _update(self, param, grad, state):
         M = state["M"]
+        tmp = self._temporary(param)
         M *= self.momentum
-        M -= self.lr * grad
-        param += self.momentum * M
-        param -= self.lr * grad
+        M -= np.multiply(grad, self.lr, out=tmp)
+        param += np.multiply(M, self.momentum, out=tmp)
+        param -= np.multiply(grad, self.lr, out=tmp)
 
 
 class Adam(Optimizer):
@@ -129,17 +139,19 @@ class Adam(Optimizer):
         m, v, tmp = state["m"], state["v"], state["tmp"]
         b1, b2 = self.beta_1, self.beta_2
         m *= b1
-        m += (1.0 - b1) * grad
+        m += np.multiply(grad, 1.0 - b1, out=tmp)
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v *= b2
         v += tmp
-        # sqrt(v_hat) + eps, then the step m_hat / that, scaled by mu
+        # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
+        #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
+        #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
+        root = np.sqrt(1.0 - b2**self.t)
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / np.sqrt(1.0 - b2**self.t)
-        tmp += self.epsilon
+        tmp += self.epsilon * root
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / (1.0 - b1**self.t)
+        tmp *= self.lr * root / (1.0 - b1**self.t)
         param -= tmp
 
 

@@ -12,6 +12,8 @@ divergence guard hang off it::
 from __future__ import annotations
 
 import functools
+import inspect
+import math
 
 import numpy as np
 
@@ -77,20 +79,81 @@ def add_l2_gradient(net, l2: float) -> None:
         net.flat_grads[: net.n_decayed] += l2 * net.flat_params[: net.n_decayed]
 
 
-def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0):
+def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0, *, validate=True):
     """One forward, backward and optimizer step on a batch; returns the batch loss (with penalty)
-    and the logits."""
-    logits = net.forward(X, training=True)
-    loss = loss_fn.forward(logits, y, sample_weight) + l2_penalty(net, l2)
+    and the logits.
+
+    ``validate=False`` is the fast path for loops that checked their data once: ``X`` must then be a
+    2-D array of the network's dtype and width, ``y`` rows of what ``loss_fn.prepare_targets`` returned
+    and ``sample_weight`` None or a float64 array (see :func:`fit`).
+    """
+    if validate:
+        logits = net.forward(X, training=True)
+    else:
+        logits = X
+        for layer in net.layers:
+            logits = layer.forward(logits, True)
+    if validate:
+        loss = loss_fn.forward(logits, y, sample_weight)
+    else:
+        loss = loss_fn.forward(logits, y, sample_weight, validate=False)
+    if l2:
+        loss += l2_penalty(net, l2)
     net.backward(loss_fn.backward())
-    add_l2_gradient(net, l2)
+    if l2:
+        add_l2_gradient(net, l2)
     optimizer.step(net.flat_parameters())
     return loss, logits
 
 
+def _has_unchecked_path(loss_fn) -> bool:
+    """Whether ``loss_fn`` offers ``prepare_targets`` and ``forward(..., validate=False)`` (a loss
+    written before them, or one that overrides ``forward``, is checked per batch as before)."""
+    try:
+        return hasattr(loss_fn, "prepare_targets") and "validate" in inspect.signature(loss_fn.forward).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class BatchGatherer:
+    """Copies the rows ``X[idx]`` of each batch into one buffer allocated once per batch shape.
+
+    ``X[idx]`` allocates a new array per batch; ``np.take(..., out=)`` reuses one (mode "clip":
+    with the default "raise", NumPy buffers ``out`` and copies twice). ``idx`` must hold indices in
+    ``[0, len(X))``, as :func:`batch_indices` gives (negative indices would be clipped to 0, not
+    wrapped). A ``slice`` returns ``X[idx]``, a view, never a copy.
+
+    The returned array is the buffer itself: the next call overwrites it.
+    """
+
+    def __init__(self, X):
+        self.X = X
+        self._buffer = None
+
+    def __call__(self, idx):
+        if isinstance(idx, slice):
+            return self.X[idx]
+        n = idx.shape[0]
+        if self._buffer is None or self._buffer.shape[0] < n:
+            self._buffer = np.empty((n,) + self.X.shape[1:], dtype=self.X.dtype)
+        out = self._buffer[:n]
+        np.take(self.X, idx, axis=0, out=out, mode="clip")
+        return out
+
+
 def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_size=4096):
     """Loss (with penalty) and metrics of ``net`` on ``(X, y)``, without training."""
-    logits = np.concatenate([net.forward(X[i : i + batch_size]) for i in range(0, len(X), batch_size)])
+    # Chunks written into one preallocated array: the peak is the logits plus one chunk's activations
+    # (a list of chunks then np.concatenate would hold the logits twice).
+    X = np.asarray(X, dtype=net.dtype)
+    logits = None
+    for i in range(0, len(X), batch_size):
+        chunk = net.forward(X[i : i + batch_size])
+        if logits is None:
+            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
+        logits[i : i + len(chunk)] = chunk
+    if logits is None:
+        raise ValueError("evaluate needs at least one sample, got an empty X.")
     logs = {"loss": loss_fn.forward(logits, y, sample_weight) + l2_penalty(net, l2)}
     for name in metrics:
         logs[name] = METRICS[name](logits, y, loss_fn)
@@ -186,32 +249,43 @@ def fit(
     for name in metrics:
         if name not in METRICS:
             raise ValueError(f"Unknown metric {name!r}; expected one of {sorted(METRICS)}.")
-    X = check_X(X, n_features=net.n_features_in, dtype=net.dtype)
+    X = check_X(X, n_features=net.n_features_in, dtype=net.dtype)  # no copy when X already has the dtype
     y = np.asarray(y)
     if y.ndim == 0 or len(X) != len(y):
         raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y) if y.ndim else 1}.")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError(f"y contains NaN or infinity (first at sample {np.argwhere(~np.isfinite(y))[0][0]}); "
                          "remove those samples or fill in their targets.")
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
     if validation_data is not None:
         X_val, y_val = validation_data
         X_val = check_X(X_val, n_features=net.n_features_in, dtype=net.dtype, name="validation X")
+    # Check everything once here, so that each batch takes the unchecked fast path of train_step.
+    fast = net.n_outputs is not None and _has_unchecked_path(loss_fn)
+    if fast:
+        y = loss_fn.prepare_targets(y, net.n_outputs, net.dtype)
+        sample_weight = loss_fn.check_sample_weight(sample_weight, len(X))
+    elif sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    gather = BatchGatherer(X) if fast else X.__getitem__
     rng = as_rng(random_state)
     history = history if history is not None else History()
     callbacks = list(callbacks)
     for cb in callbacks:
         cb.on_train_begin(net, history)
     last_good = net.get_weights()
+    track_accuracy = "accuracy" in metrics
     for epoch in range(start_epoch, start_epoch + epochs):
         optimizer.set_epoch(epoch)
         total, seen, correct = 0.0, 0, 0.0
         for batch, idx in enumerate(batch_indices(len(X), batch_size, rng, shuffle)):
-            Xb, yb = X[idx], y[idx]
+            if fast and not isinstance(idx, slice) and idx.shape[0] == len(X):
+                # One batch of every sample: its gradient does not depend on the order, so use the
+                # data in place rather than copy all of it into a shuffled buffer.
+                idx = slice(None)
+            Xb, yb = gather(idx), y[idx]
             wb = None if sample_weight is None else sample_weight[idx]
-            loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, l2)
-            if not np.isfinite(loss):
+            loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, l2, validate=not fast)
+            if not math.isfinite(loss):
                 net.set_weights(last_good)
                 history.stop_reason = "diverged"
                 raise DivergenceError(
@@ -219,11 +293,11 @@ def fit(
                     f"learning rate ({optimizer.lr:g}) is probably too high, or the inputs are not "
                     "scaled; the weights from the end of the last finite epoch were kept."
                 )
-            n = len(Xb)
+            n = Xb.shape[0]
             history.batch_loss.append(loss)
             total += loss * n
             seen += n
-            if "accuracy" in metrics:
+            if track_accuracy:
                 correct += accuracy(logits, yb, loss_fn) * n
             for cb in callbacks:
                 cb.on_batch_end(batch, loss)

@@ -2,7 +2,9 @@
 
 Each docstring gives the function and the derivative its ``backward`` applies. A network may set
 ``inplace = True`` on an activation whose input is a temporary it owns (a Dense output); the layer then
-overwrites its input instead of allocating a new array.
+overwrites its input instead of allocating a new array. Likewise ``inplace_grad = True`` (set when the
+upstream gradient ``dY`` is a temporary, the input gradient of a following Dense) lets ``backward``
+overwrite ``dY`` with ``dX``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ class Activation(Layer):
     """Base for parameter-free activations."""
 
     inplace = False
+    inplace_grad = False
 
     def _out(self, Z):
         return Z if self.inplace else None
+
+    def _grad_out(self, dY):
+        return dY if self.inplace_grad else None
 
 
 class Identity(Activation):
@@ -42,7 +48,9 @@ class Sigmoid(Activation):
 
     def backward(self, dY):
         Y = self._Y
-        return dY * Y * (1.0 - Y)
+        slope = np.multiply(Y, Y)
+        np.subtract(Y, slope, out=slope)  # Y (1 - Y)
+        return np.multiply(dY, slope, out=self._grad_out(dY))
 
 
 class Tanh(Activation):
@@ -54,7 +62,9 @@ class Tanh(Activation):
 
     def backward(self, dY):
         Y = self._Y
-        return dY * (1.0 - Y * Y)
+        slope = np.multiply(Y, Y)
+        np.subtract(1.0, slope, out=slope)  # 1 - Y^2
+        return np.multiply(dY, slope, out=self._grad_out(dY))
 
 
 class ReLU(Activation):
@@ -65,7 +75,8 @@ class ReLU(Activation):
         return self._Y
 
     def backward(self, dY):
-        return np.where(self._Y > 0.0, dY, 0.0).astype(dY.dtype, copy=False)
+        # Multiplying by the boolean mask is one pass; np.where(...).astype(...) made two new arrays.
+        return np.multiply(dY, self._Y > 0.0, out=self._grad_out(dY))
 
 
 class LeakyReLU(Activation):

@@ -63,7 +63,7 @@ class Dense(Layer):
     def backward(self, dY):
         np.matmul(self._X.T, dY, out=self.grads["W"])
         if self.bias:
-            np.sum(dY, axis=0, out=self.grads["b"])
+            _column_sums(dY, self.grads["b"])
         if not self.input_grad:
             return None
         return dY @ self.params["W"].T
@@ -78,6 +78,25 @@ class Dense(Layer):
     def get_config(self):
         init = self.init if isinstance(self.init, str) else repr(self.init)
         return {"n_in": self.n_in, "n_out": self.n_out, "init": init, "bias": self.bias}
+
+
+_ONES: dict = {}
+
+
+def _column_sums(dY, out):
+    """``out[...] = dY.sum(axis=0)``.
+
+    Small blocks go through ``ones @ dY``, a BLAS matrix-vector product two to three times faster
+    than NumPy's column reduction there; large ones through the reduction, because OpenBLAS would
+    run the product on several threads, and a threaded call costs a wake-up that dwarfs the sum.
+    """
+    if dY.size > 8192 or dY.dtype != out.dtype or dY.ndim != 2:
+        np.add.reduce(dY, axis=0, out=out)
+        return
+    ones = _ONES.get(dY.dtype)
+    if ones is None or ones.shape[0] < dY.shape[0]:
+        ones = _ONES[dY.dtype] = np.ones(max(dY.shape[0], 256), dtype=dY.dtype)
+    np.dot(ones[: dY.shape[0]], dY, out=out)
 
 
 class Bias(Layer):
