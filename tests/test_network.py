@@ -145,3 +145,24 @@ def test_check_X_names_the_problem(X, match):
 def test_check_X_makes_no_copy_of_float32_contiguous_data():
     X = np.ones((5, 3), dtype=np.float32)
     assert check_X(X, dtype=np.float32) is X
+
+
+def test_check_X_allocates_nothing_the_size_of_the_data():
+    import tracemalloc
+
+    X = np.random.default_rng(0).normal(size=(4000, 250)).astype(np.float32)  # 4 MB
+    tracemalloc.start()
+    try:
+        check_X(X, n_features=250, dtype=np.float32)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 20
+
+
+@pytest.mark.parametrize("big", [1e300, -1e300])
+def test_check_X_refuses_unscaled_values_of_either_sign(big):
+    X = np.zeros((3, 2))
+    X[1, 0] = big
+    with pytest.raises(ValueError, match=r"too large.*row 1, column 0.*unscaled"):
+        check_X(X)

@@ -72,22 +72,25 @@ def check_X(X, *, n_features: int | None = None, dtype=np.float64, name: str = "
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but this network expects {n_features}."
         )
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        # Checked before the cast, so the message shows the value the caller passed.
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(
-            f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}: "
-            f"{arr[bad[0], bad[1]]}); remove or impute those values."
-        )
-    limit = max_abs_input(dtype)
-    if arr.size and arr.dtype.kind in "iuf":
-        biggest = np.abs(arr).max() if arr.dtype.kind == "f" else max(abs(int(arr.max())), abs(int(arr.min())))
-        if biggest > limit:
-            bad = np.argwhere(np.abs(arr) == biggest)[0]
+    if arr.size:
+        # min and max make no temporary copy of X (NaN propagates through both), so checking a
+        # large data set costs two passes over it and no memory.
+        lo, hi = arr.min(), arr.max()
+        if arr.dtype.kind == "f" and not (np.isfinite(lo) and np.isfinite(hi)):
+            # Checked before the cast, so the message shows the value the caller passed.
+            bad = np.argwhere(~np.isfinite(arr))[0]
             raise ValueError(
-                f"{name} holds a value too large to train or predict on safely ({arr[bad[0], bad[1]]:.3g} at row "
-                f"{bad[0]}, column {bad[1]}; the limit for {np.dtype(dtype).name} is {limit:.3g}): the inputs "
-                "look unscaled. Standardise them first, e.g. with sklearn.preprocessing.StandardScaler."
+                f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}: "
+                f"{arr[bad[0], bad[1]]}); remove or impute those values."
+            )
+        limit = max_abs_input(dtype)
+        biggest = max(abs(float(lo)), abs(float(hi)))
+        if biggest > limit:
+            bad = np.argwhere(np.abs(arr.astype(np.float64)) == biggest)[0]
+            raise ValueError(
+                f"{name} holds a value too large to train or predict on safely ({float(arr[bad[0], bad[1]]):.3g} "
+                f"at row {bad[0]}, column {bad[1]}; the limit for {np.dtype(dtype).name} is {limit:.3g}): the "
+                "inputs look unscaled. Standardise them first, e.g. with sklearn.preprocessing.StandardScaler."
             )
     return np.ascontiguousarray(arr, dtype=dtype)
 
