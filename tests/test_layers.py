@@ -123,3 +123,9 @@ def test_dropout_rejects_bad_rates(bad):
 def test_unknown_activation_name_lists_the_known_ones():
     with pytest.raises(ValueError, match="Unknown activation 'swish'.*relu"):
         layers.activations.get("swish")
+
+
+def test_sigmoid_keeps_relative_precision_in_the_tails():
+    z = np.array([-700.0, -100.0, -30.0, -5.0, 0.0, 5.0, 30.0])
+    exact = np.exp(-np.logaddexp(0.0, -z))  # 1 / (1 + exp(-z)) without overflow
+    np.testing.assert_allclose(layers.Sigmoid().forward(z[None, :].copy())[0], exact, rtol=1e-14)

@@ -6,18 +6,16 @@ None of these overflow for inputs of any finite size: exponentials only ever see
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit as _expit
 
 
 def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Logistic function ``1 / (1 + exp(-z))``, written as ``(1 + tanh(z / 2)) / 2``.
+    """Logistic function ``1 / (1 + exp(-z))``, as one ufunc call (``scipy.special.expit``).
 
-    The tanh form never overflows and keeps full relative precision near 0.5.
+    It never overflows and keeps full relative precision everywhere, including the far negative tail
+    where ``1 / (1 + exp(-z))`` computed naively overflows and ``(1 + tanh(z / 2)) / 2`` rounds to 0.
     """
-    out = np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    out += 1.0
-    out *= 0.5
-    return out
+    return _expit(z, out=out)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .. import initializers, layers, optimizers
 from ..callbacks import Callback, ProgressBar
 from ..network import Sequential
-from ..training import History, batch_indices, evaluate, train_step
+from ..training import BatchGatherer, History, batch_indices, evaluate, train_step
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
 STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -259,7 +259,9 @@ class BaseMLP(BaseEstimator):
             T_val = self._loss_targets(Y_val)
             X, Y = X[train], Y[train]
             sample_weight = None if sample_weight is None else sample_weight[train]
-        T = self._loss_targets(Y)
+        # Targets are checked once here; every batch then takes the core's unchecked fast path.
+        T = loss_fn.prepare_targets(self._loss_targets(Y), net.n_outputs, net.dtype)
+        gather = BatchGatherer(X)
         n_samples = X.shape[0]
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -278,13 +280,13 @@ class BaseMLP(BaseEstimator):
         for _ in range(self.max_iter):
             accumulated = 0.0
             for idx in batch_indices(n_samples, batch_size, self._rng, self.shuffle):
-                Xb, Tb = X[idx], T[idx]
+                Xb, Tb = gather(idx), T[idx]
                 wb = None if sample_weight is None else sample_weight[idx]
                 n_batch = Xb.shape[0]
                 weight = n_batch if wb is None else float(wb.sum())
                 if weight == 0.0:
                     continue  # a batch whose samples all weigh 0 has no gradient: no step
-                loss, _ = train_step(net, loss_fn, optimizer, Xb, Tb, wb, self.alpha / weight)
+                loss, _ = train_step(net, loss_fn, optimizer, Xb, Tb, wb, self.alpha / weight, validate=False)
                 accumulated += loss * n_batch
             self.n_iter_ += 1
             self.loss_ = accumulated / n_samples
