@@ -108,12 +108,14 @@ def run_glassnet(spec, data):
     return dict(seconds=seconds, epochs=spec["epochs"], accuracy=acc, loss=hist["loss"][-1], rss_peak=peak)
 
 
-def run_sklearn(spec, data):
+def run_sklearn(spec, data, MLPClassifier=None):
     """scikit-learn's MLPClassifier with the same network, solver, batch size and epoch count."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
+
+    if MLPClassifier is None:
+        from sklearn.neural_network import MLPClassifier
 
     X, y, X_test, y_test = data
     kw = dict(solver="adam") if spec["solver"] == "adam" else dict(solver="sgd", momentum=0.9, nesterovs_momentum=False)
@@ -129,6 +131,14 @@ def run_sklearn(spec, data):
     peak = peak_rss()
     return dict(seconds=seconds, epochs=clf.n_iter_, accuracy=float(clf.score(X_test, y_test)),
                 loss=clf.loss_curve_[-1], rss_peak=peak)
+
+
+def run_glassnet_mlp(spec, data):
+    """glassnet's drop-in MLPClassifier with exactly scikit-learn's arguments (float32 kept)."""
+    sys.path.insert(0, os.environ.get("GLASSNET_SRC", str(SRC)))
+    from glassnet import MLPClassifier
+
+    return run_sklearn(spec, data, MLPClassifier)
 
 
 def run_torch(spec, data):
@@ -170,8 +180,10 @@ def run_torch(spec, data):
     return dict(seconds=seconds, epochs=spec["epochs"], accuracy=acc, loss=total / n, rss_peak=peak)
 
 
-CONTENDERS = {"glassnet": run_glassnet, "sklearn": run_sklearn, "torch": run_torch, "baseline": run_glassnet}
-LABELS = {"glassnet": "glassnet", "sklearn": "scikit-learn MLP", "torch": "PyTorch CPU (f32)",
+CONTENDERS = {"glassnet": run_glassnet, "glassnet-mlp": run_glassnet_mlp, "sklearn": run_sklearn,
+              "torch": run_torch, "baseline": run_glassnet}
+LABELS = {"glassnet": "glassnet", "glassnet-mlp": "glassnet MLPClassifier", "sklearn": "scikit-learn MLP",
+          "torch": "PyTorch CPU (f32)",
           "baseline": "glassnet (baseline checkout)"}
 
 
@@ -408,6 +420,12 @@ def main_table(args, contenders, out):
         if c != "glassnet":
             ratio_lines.append(f"| {LABELS[c]} time / glassnet time | {g['digits'][c] / g['digits']['glassnet']:.2f}x | "
                                f"{g['mnist'][c] / g['mnist']['glassnet']:.2f}x |")
+    if "glassnet-mlp" in contenders:
+        for c in contenders:
+            if c in ("sklearn", "torch"):
+                ratio_lines.append(
+                    f"| {LABELS[c]} time / glassnet MLPClassifier time | "
+                    f"{g['digits'][c] / g['digits']['glassnet-mlp']:.2f}x | {g['mnist'][c] / g['mnist']['glassnet-mlp']:.2f}x |")
     ratio_lines.append(f"| GEMM limit / glassnet time | {digits_limit / g['digits']['glassnet']:.0%} | "
                        f"{limit / g['mnist']['glassnet']:.0%} |")
 
