@@ -294,6 +294,9 @@ def worker(args):
     else:
         sys.path.insert(0, os.environ.get("GLASSNET_SRC", str(SRC)))
         import glassnet  # noqa: F401
+
+        if args.worker == "glassnet-mlp":
+            import glassnet.estimators  # noqa: F401  (scikit-learn comes with it, as for "sklearn")
     data = load_data(spec, seed=args.seed)
     result = {}
     if args.gemm:
