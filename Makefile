@@ -21,7 +21,7 @@ test: venv
 	$(BIN)/python -m pytest
 
 bench: venv
-	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_training.py --quick --threads 1
 
 clean:
 	rm -rf $(VENV) $(OUT)
