@@ -1,4 +1,4 @@
-"""``glassnet sweep``: grid or random search over MLP parameters with cross-validation.
+"""glassnet sweep: grid or random search over MLP parameters with cross-validation.
 
 Examples::
 
