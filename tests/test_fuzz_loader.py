@@ -31,7 +31,7 @@ try:  # a fitted estimator joins the originals once glassnet.estimators is merge
 except ImportError:
     ESTIMATOR = None
 
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 REPLACEMENTS = [
     None,
     True,

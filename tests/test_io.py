@@ -283,3 +283,19 @@ def test_estimator_class_weight_keeps_integer_labels_through_a_file(tmp_path):
         loaded = glassnet.load(tmp_path / "c.glassnet")
         assert loaded.get_params()["class_weight"] == {0: 2.0, 1: 1.0, 2: 1.0}
         loaded.fit(X, y)  # the labels still match the weights' keys
+
+
+@pytest.mark.parametrize("edit", [("params", "hidden_layer_sizes", [10**12]), ("state", "n_features_in_", 10**12)])
+def test_estimator_sizes_that_disagree_with_the_weights_are_refused_before_allocating(edit):
+    estimators = pytest.importorskip("glassnet.estimators")
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = estimators.MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
+    kind, meta, arrays = gio.to_state(clf)
+    section, key, value = edit
+    meta[section][key] = value
+    with pytest.raises(glassnet.ModelFileError, match="weights"):
+        gio.from_state(kind, meta, arrays)

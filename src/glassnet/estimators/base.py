@@ -428,6 +428,13 @@ class BaseMLP(BaseEstimator):
             self.feature_names_in_ = np.asarray(arrays["feature_names_in"]).astype(object)
         self._set_extra_state(meta, arrays)
         dtype = DTYPES[meta["dtype"]]
+        widths = [int(self.n_features_in_), *self._hidden_sizes(), int(self.n_outputs_)]
+        expected = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+        stored = np.asarray(arrays["weights"]).size
+        if expected != stored:  # checked before allocating anything of the described size
+            raise ValueError(
+                f"the layer sizes {widths} need {expected} weights, but the state holds {stored}."
+            )
         self._net = self._build_network(self.n_features_in_, self.n_outputs_, dtype, 0)
         self._net.set_weights(np.asarray(arrays["weights"], dtype=dtype))
         self._rng = np.random.default_rng()
