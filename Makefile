@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench browser clean
 
 $(BIN)/glassnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,13 @@ venv: $(BIN)/glassnet
 demo: venv
 	$(BIN)/glassnet train --dataset digits --out $(OUT)/digits
 
-test: venv
+# The report's test opens it in headless Chromium; install Debian's package when we can (root, apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  echo "chromium not installed: the browser test of the report will be skipped"; }
+
+test: venv browser
 	$(BIN)/python -m pytest
 
 bench: venv
