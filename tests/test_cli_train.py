@@ -304,3 +304,13 @@ def test_first_ctrl_c_asks_to_stop_and_a_second_stops_at_once():
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    import glassnet
+    from glassnet.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as stop:
+        cli_main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"glassnet {glassnet.__version__}"

@@ -12,12 +12,15 @@ import importlib
 import os
 import sys
 
+from .. import __version__
+
 COMMANDS = ["train", "evaluate", "predict", "info", "experiment", "sweep"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="glassnet", description="Neural networks in plain NumPy.")
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
