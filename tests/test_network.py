@@ -166,3 +166,21 @@ def test_check_X_refuses_unscaled_values_of_either_sign(big):
     X[1, 0] = big
     with pytest.raises(ValueError, match=r"too large.*row 1, column 0.*unscaled"):
         check_X(X)
+
+
+def test_a_pickled_network_keeps_its_flat_buffer_and_leaves_the_last_batch_behind():
+    import pickle
+
+    rng = np.random.default_rng(0)
+    net = small_net()
+    X, y = rng.normal(size=(6, 4)), rng.integers(0, 3, 6)
+    gn.fit(net, losses.SoftmaxCrossEntropy(), gn.optimizers.SGD(0.1), X, y, epochs=2)
+    copy = pickle.loads(pickle.dumps(net))
+    assert all(getattr(layer, "_X", None) is None for layer in copy.layers)
+    np.testing.assert_array_equal(copy.predict_proba(X), net.predict_proba(X))
+    for param, grad in copy.parameters():
+        assert np.shares_memory(param, copy.flat_params) and np.shares_memory(grad, copy.flat_grads)
+    # training the copy moves the weights its layers use
+    before = copy.layers[0].params["W"].copy()
+    gn.fit(copy, losses.SoftmaxCrossEntropy(), gn.optimizers.SGD(0.1), X, y, epochs=1)
+    assert not np.array_equal(copy.layers[0].params["W"], before)

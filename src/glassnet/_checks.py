@@ -72,6 +72,15 @@ def check_X(X, *, n_features: int | None = None, dtype=np.float64, name: str = "
         raise ValueError(
             f"{name} has {arr.shape[1]} features, but this network expects {n_features}."
         )
+    check_scale(arr, dtype, name)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def check_scale(arr: np.ndarray, dtype=np.float64, name: str = "X") -> None:
+    """Refuse NaN, infinity and values too large for ``dtype`` arithmetic (see :func:`max_abs_input`).
+
+    ``arr`` is a numeric array; the check makes no temporary copy of it.
+    """
     if arr.size:
         # min and max make no temporary copy of X (NaN propagates through both), so checking a
         # large data set costs two passes over it and no memory.
@@ -92,7 +101,6 @@ def check_X(X, *, n_features: int | None = None, dtype=np.float64, name: str = "
                 f"at row {bad[0]}, column {bad[1]}; the limit for {np.dtype(dtype).name} is {limit:.3g}): the "
                 "inputs look unscaled. Standardise them first, e.g. with sklearn.preprocessing.StandardScaler."
             )
-    return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def max_abs_input(dtype) -> float:

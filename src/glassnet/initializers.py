@@ -40,7 +40,7 @@ class Normal(Initializer):
 class GlorotUniform(Initializer):
     """Glorot/Xavier uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (n_in + n_out))``.
 
-    ``gain=sqrt(2)`` is the factor scikit-learn uses for logistic units.
+    ``gain=sqrt(1/3)`` gives scikit-learn's bound for logistic units, ``sqrt(2 / (n_in + n_out))``.
     """
 
     def __init__(self, gain: float = 1.0):

@@ -98,6 +98,12 @@ class Sequential:
             self._names.append(f"layers[{self.layers.index(layer)}].{name}")
             offset += size
 
+    def __setstate__(self, state):
+        # Pickling copies each view into an array of its own; pack them into one flat buffer again,
+        # or an optimizer stepping on flat_params would no longer move the layers' weights.
+        self.__dict__.update(state)
+        self._pack_parameters()
+
     def _plan_hot_path(self):
         # The first layer's input gradient is never needed; activations right after a Dense may
         # overwrite the Dense output, a temporary nobody else holds; activations right before a Dense

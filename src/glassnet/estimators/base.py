@@ -28,6 +28,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .. import initializers, layers, optimizers
+from .._checks import check_scale
 from ..callbacks import Callback, ProgressBar
 from ..network import Sequential
 from ..training import BatchGatherer, History, batch_indices, evaluate, train_step
@@ -184,6 +185,7 @@ class BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "_net") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._resolve_dtype(X.dtype) if first_pass else self._net.dtype.type
+        check_scale(X, dtype)  # before the cast, so the message shows the caller's value
         X = np.ascontiguousarray(X, dtype=dtype)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
@@ -367,6 +369,7 @@ class BaseMLP(BaseEstimator):
         """Network outputs (probabilities, or values for regression) for validated ``X``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        check_scale(X, self._net.dtype)
         return self._outputs(np.asarray(X, dtype=self._net.dtype))
 
     def _outputs(self, X):

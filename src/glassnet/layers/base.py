@@ -30,6 +30,11 @@ class Layer:
         self.grads: dict[str, np.ndarray] = {}
         self.input_grad = True
 
+    def __getstate__(self):
+        # What forward cached for backward (private arrays: inputs, outputs, masks) is not part of the
+        # layer: leaving it out keeps a pickled network free of the last batch of training data.
+        return {k: (None if k.startswith("_") and isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """X : (n_samples, n_in) -> Y : (n_samples, n_out)."""
         raise NotImplementedError
