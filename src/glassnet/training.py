@@ -89,13 +89,11 @@ def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0, *, val
     """
     if validate:
         logits = net.forward(X, training=True)
-    else:
+        loss = loss_fn.forward(logits, y, sample_weight)
+    else:  # the caller checked its data once: no per-batch checks
         logits = X
         for layer in net.layers:
             logits = layer.forward(logits, True)
-    if validate:
-        loss = loss_fn.forward(logits, y, sample_weight)
-    else:
         loss = loss_fn.forward(logits, y, sample_weight, validate=False)
     if l2:
         loss += l2_penalty(net, l2)
