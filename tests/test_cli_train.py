@@ -314,3 +314,12 @@ def test_version_flag_prints_the_package_version(capsys):
         cli_main(["--version"])
     assert stop.value.code == 0
     assert capsys.readouterr().out.strip() == f"glassnet {glassnet.__version__}"
+
+
+def test_abbreviated_options_are_refused(capsys):
+    from glassnet.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as stop:
+        cli_main(["train", "--learning-rat", "0.1"])
+    assert stop.value.code == 2
+    assert "unrecognized arguments: --learning-rat" in capsys.readouterr().err

@@ -60,6 +60,11 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse with glassnet's one-line errors: ``glassnet: error: ...`` and exit code 2, no usage
     block (``--help`` shows it). Sub-command parsers are made with the same class."""
 
+    def __init__(self, *args, **kwargs):
+        # "--learning-rat" is a typo, not an abbreviation: only whole option names are accepted
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):
         command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
         where = f"{command}: " if command else ""
