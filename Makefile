@@ -15,7 +15,7 @@ $(BIN)/glassnet: pyproject.toml
 venv: $(BIN)/glassnet
 
 demo: venv
-	$(BIN)/glassnet train --dataset digits --out $(OUT)/digits
+	$(BIN)/glassnet train --dataset digits --test-fraction 0.2 --out $(OUT)/digits
 
 # The report's test opens it in headless Chromium; install Debian's package when we can (root, apt).
 browser:

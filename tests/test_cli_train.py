@@ -323,3 +323,29 @@ def test_abbreviated_options_are_refused(capsys):
         cli_main(["train", "--learning-rat", "0.1"])
     assert stop.value.code == 2
     assert "unrecognized arguments: --learning-rat" in capsys.readouterr().err
+
+
+def test_a_test_split_is_held_out_of_training_and_reported(tmp_path, capsys):
+    out = tmp_path / "iris"
+    assert main(["train", "--dataset", "iris", "--out", str(out), "--test-fraction", "0.2",
+                 "--epochs", "8", "--layers", "8"]) == 0
+    said = capsys.readouterr().out
+    assert "30 test rows" in said and "test accuracy" in said
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["data"]["n_test"] == 30 and saved["data"]["n_train"] + saved["data"]["n_validation"] == 120
+    assert saved["test"]["n_samples"] == 30
+    # the test rows are none of the rows the network trained or stopped on
+    run = Run(TrainConfig(dataset="iris", epochs=1, layers=(4,), test_fraction=0.2), str(tmp_path / "r"))
+    train, val, test = set(run.train_rows), set(run.val_rows), set(run.test_rows)
+    assert not (test & train) and not (test & val) and len(train | val | test) == 150
+    report = (out / "report.html").read_text()
+    assert "Confusion matrix (test set)" in report and "test accuracy" in report
+
+
+@pytest.mark.parametrize("fractions,match", [(["--test-fraction", "1.0"], "test fraction"),
+                                             (["--test-fraction", "-0.1"], "test fraction"),
+                                             (["--test-fraction", "0.5", "--validation-fraction", "0.5"], "no rows")])
+def test_bad_test_fractions_are_one_line_errors(tmp_path, capsys, fractions, match):
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path / "o"), *fractions, *FAST]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("glassnet: error:") and match in err and err.count("\n") == 1

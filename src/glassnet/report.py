@@ -40,7 +40,7 @@ def build_figures(model, X_eval, y_eval, eval_name, table=None, y_all=None):
                      curves("score", label),
                      f"{label} on the training and validation sets at the end of each epoch."))
     if model.task == "classification":
-        m = info["metrics"].get("validation" if eval_name == "validation" else "train", {})
+        m = info["metrics"].get(eval_name if eval_name in ("validation", "test") else "train", {})
         if "confusion_matrix" in m:
             figs.append(("confusion_matrix", f"Confusion matrix ({eval_name} set)",
                          plotting.to_png(plotting.confusion_matrix_from_counts(m["confusion_matrix"], model.classes)),
@@ -123,7 +123,7 @@ def render_html(model, figures) -> str:
     score_key = "accuracy" if model.task == "classification" else "r2"
     score_label = "accuracy" if model.task == "classification" else "R²"
     cards = []
-    for part in ("train", "validation"):
+    for part in ("train", "validation", "test"):
         if part in res and score_key in res[part]:
             cards.append((f"{res[part][score_key]:.4f}", f"{part} {score_label}"))
     cards += [(str(res.get("epochs_run", "?")), "epochs run"), (str(res.get("best_epoch", "?")), "epoch kept"),
@@ -148,14 +148,14 @@ def render_html(model, figures) -> str:
                      f"<figcaption><b>{esc(title)}.</b> {esc(caption)}</figcaption></figure>")
     parts.append("</div>")
     if model.task == "classification":
-        for part in ("validation", "train"):
+        for part in ("test", "validation", "train"):
             if part in res and "per_class" in res[part]:
                 rows = [(r["class"], r["precision"], r["recall"], r["f1"], r["support"]) for r in res[part]["per_class"]]
                 parts.append(f"<h2>Per-class precision and recall ({part} set)</h2>")
                 parts.append(_table(rows, ["class", "precision", "recall", "F1", "support"]))
                 break
     metric_rows = []
-    for part in ("train", "validation"):
+    for part in ("train", "validation", "test"):
         for key, value in res.get(part, {}).items():
             if key not in ("per_class", "confusion_matrix"):
                 metric_rows.append((part, key, value))

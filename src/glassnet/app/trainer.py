@@ -49,6 +49,7 @@ class TrainConfig:
     dropout: float = 0.0
     early_stopping: int = 10
     validation_fraction: float = 0.2
+    test_fraction: float = 0.0
     seed: int = 0
     dtype: str = "float64"
     checkpoint_every: int = 0
@@ -76,6 +77,11 @@ class TrainConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}.")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise ValueError(f"validation fraction must be in [0, 1), got {self.validation_fraction}.")
+        if not 0.0 <= self.test_fraction < 1.0:
+            raise ValueError(f"test fraction must be in [0, 1), got {self.test_fraction}.")
+        if self.validation_fraction + self.test_fraction >= 1.0:
+            raise ValueError(f"validation fraction {self.validation_fraction} and test fraction "
+                             f"{self.test_fraction} leave no rows to train on: their sum must be below 1.")
         if self.early_stopping and self.validation_fraction == 0.0:
             raise ValueError("early stopping watches the validation loss: give --validation-fraction > 0 "
                              "or switch it off with --early-stopping 0.")
@@ -254,7 +260,7 @@ class Run:
             classes = None
             y_all = regression_targets(y_raw, self.dataset.target)
         self.classes = classes
-        self.train_rows, self.val_rows = self._split(y_all)
+        self.train_rows, self.val_rows, self.test_rows = self._split(y_all)
         if task == "classification" and len(np.unique(y_all[self.train_rows])) < 2:
             raise ValueError(f"the training rows hold only one class ({classes[y_all[self.train_rows][0]]!r}); "
                              "a classifier needs at least two classes to learn from: give more rows of the "
@@ -271,10 +277,13 @@ class Run:
         m = self.model
         self.X_train = m.transform(table.take(self.train_rows))
         self.y_train = self._encode(y_all[self.train_rows])
-        self.X_val = self.y_val = None
+        self.X_val = self.y_val = self.X_test = self.y_test = None
         if len(self.val_rows):
             self.X_val = m.transform(table.take(self.val_rows))
             self.y_val = self._encode(y_all[self.val_rows])
+        if len(self.test_rows):
+            self.X_test = m.transform(table.take(self.test_rows))
+            self.y_test = self._encode(y_all[self.test_rows])
         self.fingerprint = _fingerprint(self.X_train, self.y_train)
         self.loss_fn = losses.SoftmaxCrossEntropy() if task == "classification" else losses.MeanSquaredError()
         self.optimizer = optimizers.get(config.optimizer, learning_rate=config.learning_rate)
@@ -299,13 +308,20 @@ class Run:
         return load_dataset(c.dataset)
 
     def _split(self, y_all):
-        n = len(y_all)
-        rows = np.arange(n)
-        frac = self.config.validation_fraction
+        """``(train, validation, test)`` row indices: the test rows are held out first (never seen in
+        training or model selection), then the validation rows from what is left."""
+        rows, test = self._hold_out(np.arange(len(y_all)), y_all, self.config.test_fraction, "test")
+        train, val = self._hold_out(rows, y_all, self.config.validation_fraction, "validation")
+        return train, val, test
+
+    def _hold_out(self, rows, y_all, frac, what):
+        """Split ``rows`` into ``(kept, held out)`` with ``frac`` of them held out, stratified by class
+        where every class has two rows."""
+        n = len(rows)
         n_val = int(np.ceil(frac * n))
         if n - n_val < 2:
-            hint = (f"; a validation fraction of {frac} holds back {n_val} of them (give more rows or a smaller "
-                    "--validation-fraction)") if n_val else "; give more rows"
+            hint = (f"; a {what} fraction of {frac} holds back {n_val} of them (give more rows or a smaller "
+                    f"--{what}-fraction)") if n_val else "; give more rows"
             rows_text = f"{n} row" if n == 1 else f"{n} rows"
             raise ValueError(f"the data have {rows_text}, too few to train on: training needs at least 2 rows{hint}.")
         if frac == 0.0:
@@ -314,14 +330,14 @@ class Run:
 
         stratify = None
         if self.task == "classification":
-            counts = np.bincount(y_all)
+            counts = np.bincount(y_all[rows])
             if counts[counts > 0].min() >= 2 and n_val >= len(self.classes):
-                stratify = y_all
+                stratify = y_all[rows]
         try:
-            train, val = train_test_split(rows, test_size=frac, random_state=self.config.seed, stratify=stratify)
+            kept, held = train_test_split(rows, test_size=frac, random_state=self.config.seed, stratify=stratify)
         except ValueError as exc:
-            raise ValueError(f"cannot split {n} rows with validation fraction {frac}: {exc}") from None
-        return np.sort(train), np.sort(val)
+            raise ValueError(f"cannot split {n} rows with {what} fraction {frac}: {exc}") from None
+        return np.sort(kept), np.sort(held)
 
     def _build_net(self, n_in, n_out):
         c = self.config
@@ -481,10 +497,12 @@ class Run:
                    "train": metrics(m, self.X_train, _flat(self.y_train))}
         if self.X_val is not None:
             results["validation"] = metrics(m, self.X_val, _flat(self.y_val))
+        if self.X_test is not None:
+            results["test"] = metrics(m, self.X_test, _flat(self.y_test))
         y_summary = {}
         if self.task == "classification":
-            counts = np.bincount(np.concatenate([self.y_train, self.y_val if self.y_val is not None else []]).astype(int),
-                                 minlength=len(self.classes))
+            parts = [y for y in (self.y_train, self.y_val, self.y_test) if y is not None]
+            counts = np.bincount(np.concatenate(parts).astype(int), minlength=len(self.classes))
             y_summary = {"classes": self.classes, "class_counts": counts.tolist()}
         else:
             y_all = regression_targets(d.y, d.target)
@@ -492,7 +510,7 @@ class Run:
                          "target_min": float(y_all.min()), "target_max": float(y_all.max())}
         kinds = [k for _, k in m.features]
         data = {"name": d.name, "source": d.source, "target": d.target, "n_rows": d.table.n_rows,
-                "n_train": len(self.train_rows), "n_validation": len(self.val_rows),
+                "n_train": len(self.train_rows), "n_validation": len(self.val_rows), "n_test": len(self.test_rows),
                 "n_features": len(m.features), "n_numeric": kinds.count("numeric"),
                 "n_categorical": kinds.count("categorical"), "n_inputs": len(m.preprocessor.output_names),
                 "missing_values": int(sum(_n_missing(d.table.columns[n]) for n, _ in m.features)),

@@ -42,6 +42,9 @@ def add_parser(subparsers):
                       help="default: chosen from the target (text or a few whole numbers: classification)")
     data.add_argument("--validation-fraction", type=float, default=0.2, metavar="F",
                       help="share of rows held out for validation (default 0.2)")
+    data.add_argument("--test-fraction", type=float, default=0.0, metavar="F",
+                      help="share of rows held out as a test set, never used in training or early stopping "
+                           "(default 0)")
     net = p.add_argument_group("network and training")
     net.add_argument("--layers", type=str, default="64", metavar="W1,W2", help="hidden layer widths (default 64)")
     net.add_argument("--activation", default="relu", help="hidden activation: relu, tanh, logistic, leaky_relu, gelu, ...")
@@ -73,7 +76,7 @@ def _config(args):
         target=args.target, task=args.task, layers=_layers(args.layers),
         activation=args.activation, optimizer=args.optimizer, learning_rate=args.learning_rate, epochs=args.epochs,
         batch_size=args.batch_size, l2=args.l2, dropout=args.dropout, early_stopping=args.early_stopping,
-        validation_fraction=args.validation_fraction, seed=args.seed, dtype=args.dtype,
+        validation_fraction=args.validation_fraction, test_fraction=args.test_fraction, seed=args.seed, dtype=args.dtype,
         checkpoint_every=args.checkpoint_every,
     )
 
@@ -108,7 +111,9 @@ def write_outputs(run, out):
     io.save(model, model_path)
     io.write_json(os.path.join(out, "metrics.json"),
                   {**run.results, "data": model.info["data"], "config": model.info["config"]})
-    if run.X_val is not None:
+    if run.X_test is not None:
+        X_eval, y_eval, name = run.X_test, run.y_test, "test"
+    elif run.X_val is not None:
         X_eval, y_eval, name = run.X_val, run.y_val, "validation"
     else:
         X_eval, y_eval, name = run.X_train, run.y_train, "training"
@@ -118,6 +123,8 @@ def write_outputs(run, out):
         y_all[run.train_rows] = run.y_train
         if len(run.val_rows):
             y_all[run.val_rows] = run.y_val
+        if len(run.test_rows):
+            y_all[run.test_rows] = run.y_test
     write_report(out, model, X_eval, y_eval, name, run.dataset.table, y_all)
     return model_path
 
@@ -170,7 +177,7 @@ def run(args) -> int:
             raise
         c = job.config
         say(f"training {job.task} of {job.dataset.target!r} on {job.dataset.name}: "
-            f"{len(job.train_rows)} training and {len(job.val_rows)} validation rows, "
+            f"{len(job.train_rows)} training, {len(job.val_rows)} validation and {len(job.test_rows)} test rows, "
             f"{len(job.model.preprocessor.output_names)} inputs, hidden layers {list(c.layers)}, "
             f"{c.optimizer} lr={c.learning_rate:g}, up to {c.epochs} epochs")
     try:
@@ -187,7 +194,7 @@ def run(args) -> int:
     model_path = write_outputs(job, out)
     res = job.results
     key = "accuracy" if job.task == "classification" else "r2"
-    scores = ", ".join(f"{part} {key} {res[part][key]:.4f}" for part in ("train", "validation") if part in res)
+    scores = ", ".join(f"{part} {key} {res[part][key]:.4f}" for part in ("train", "validation", "test") if part in res)
     files = f"{model_path}, metrics.json, report.html"
     if job.interrupted:  # said even with --quiet: the run did not do what was asked
         print(f"glassnet: training {job.interrupted}; kept the best weights so far (epoch {res['best_epoch']}) "
