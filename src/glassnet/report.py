@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from . import io, plotting
+from .app.model import SPLITS
 
 
 def build_figures(model, X_eval, y_eval, eval_name, table=None, y_all=None):
@@ -123,7 +124,7 @@ def render_html(model, figures) -> str:
     score_key = "accuracy" if model.task == "classification" else "r2"
     score_label = "accuracy" if model.task == "classification" else "R²"
     cards = []
-    for part in ("train", "validation", "test"):
+    for part in SPLITS:
         if part in res and score_key in res[part]:
             cards.append((f"{res[part][score_key]:.4f}", f"{part} {score_label}"))
     cards += [(str(res.get("epochs_run", "?")), "epochs run"), (str(res.get("best_epoch", "?")), "epoch kept"),
@@ -155,7 +156,7 @@ def render_html(model, figures) -> str:
                 parts.append(_table(rows, ["class", "precision", "recall", "F1", "support"]))
                 break
     metric_rows = []
-    for part in ("train", "validation", "test"):
+    for part in SPLITS:
         for key, value in res.get(part, {}).items():
             if key not in ("per_class", "confusion_matrix"):
                 metric_rows.append((part, key, value))

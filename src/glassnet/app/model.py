@@ -8,6 +8,9 @@ from .. import io
 from .data import Table, label_text, regression_targets
 from .preprocess import Preprocessor
 
+# The parts of the data a training run reports on, in the order they are shown.
+SPLITS = ("train", "validation", "test")
+
 
 class TabularModel:
     """A trained network together with everything needed to use it on raw tables.

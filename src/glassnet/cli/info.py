@@ -27,6 +27,7 @@ def _print_section(title, mapping):
 def run(args) -> int:
     from .. import io
     from ..app import TabularModel
+    from ..app.model import SPLITS
     from ..network import Sequential
 
     model = io.load(args.model)
@@ -47,7 +48,7 @@ def run(args) -> int:
         _print_section("hyperparameters", info.get("config", {}))
         res = info.get("metrics", {})
         summary = {k: v for k, v in res.items() if not isinstance(v, dict)}
-        for part in ("train", "validation"):
+        for part in SPLITS:
             for key, value in res.get(part, {}).items():
                 if key not in ("per_class", "confusion_matrix"):
                     summary[f"{part} {key}"] = value

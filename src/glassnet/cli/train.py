@@ -154,6 +154,7 @@ def _remove_if_empty(out):
 
 
 def run(args) -> int:
+    from ..app.model import SPLITS
     from ..app.trainer import Run
     from ..training import DivergenceError
 
@@ -194,7 +195,7 @@ def run(args) -> int:
     model_path = write_outputs(job, out)
     res = job.results
     key = "accuracy" if job.task == "classification" else "r2"
-    scores = ", ".join(f"{part} {key} {res[part][key]:.4f}" for part in ("train", "validation", "test") if part in res)
+    scores = ", ".join(f"{part} {key} {res[part][key]:.4f}" for part in SPLITS if part in res)
     files = f"{model_path}, metrics.json, report.html"
     if job.interrupted:  # said even with --quiet: the run did not do what was asked
         print(f"glassnet: training {job.interrupted}; kept the best weights so far (epoch {res['best_epoch']}) "
