@@ -77,7 +77,7 @@ def run(seeds):
 
 def table(rows, seeds):
     lines = [
-        f"| data set | solver | glassnet score | scikit-learn score | difference | glassnet fit (s) | scikit-learn fit (s) |",
+        "| data set | solver | glassnet score | scikit-learn score | difference | glassnet fit (s) | scikit-learn fit (s) |",
         "|---|---|---|---|---|---|---|",
     ]
     for name, solver, scores, times in rows:
