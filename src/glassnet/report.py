@@ -39,7 +39,7 @@ def build_figures(model, X_eval, y_eval, eval_name, table=None, y_all=None):
         label = "accuracy" if model.task == "classification" else "R²"
         figs.append(("score", f"{label.capitalize() if label == 'accuracy' else label} per epoch",
                      curves("score", label),
-                     f"{label} on the training and validation sets at the end of each epoch."))
+                     f"{label[0].upper() + label[1:]} on the training and validation sets at the end of each epoch."))
     if model.task == "classification":
         m = info["metrics"].get(eval_name if eval_name in ("validation", "test") else "train", {})
         if "confusion_matrix" in m:
