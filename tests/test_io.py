@@ -299,3 +299,15 @@ def test_estimator_sizes_that_disagree_with_the_weights_are_refused_before_alloc
     meta[section][key] = value
     with pytest.raises(glassnet.ModelFileError, match="weights"):
         gio.from_state(kind, meta, arrays)
+
+
+def test_a_write_removes_temporary_files_left_by_killed_writers_only(tmp_path):
+    target = tmp_path / "m.glassnet"
+    dead = tmp_path / ".m.glassnet.4194305.abc123.tmp"  # above Linux's largest process id: never alive
+    alive = tmp_path / f".m.glassnet.{os.getpid()}.def456.tmp"  # a write in progress in this process
+    other = tmp_path / ".n.glassnet.4194305.abc123.tmp"  # another file's temporary
+    for p in (dead, alive, other):
+        p.write_bytes(b"partial")
+    gio.atomic_write(target, b"complete")
+    assert target.read_bytes() == b"complete"
+    assert not dead.exists() and alive.exists() and other.exists()

@@ -86,7 +86,9 @@ def atomic_open(path, mode="wb", encoding=None):
     if os.path.isdir(path):
         raise IsADirectoryError(f"cannot write {path}: it is a folder.")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+        # The writer's process id is in the name, so a later write can tell a temporary file left by a
+        # killed process (removed then) from one another process is still writing (kept).
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         reason = "the folder does not exist" if not os.path.exists(folder) else (
             "it is not a folder" if not os.path.isdir(folder) else exc.strerror or str(exc))
@@ -106,6 +108,30 @@ def atomic_open(path, mode="wb", encoding=None):
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+    _remove_orphans(folder, os.path.basename(path))
+
+
+def _remove_orphans(folder, name):
+    """Remove temporary files of ``name`` whose writing process no longer exists (killed mid-write)."""
+    prefix = f".{name}."
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(folder):
+            if not (entry.startswith(prefix) and entry.endswith(".tmp")):
+                continue
+            pid = entry[len(prefix):].split(".", 1)[0]
+            if pid.isdigit() and not _process_exists(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, entry))
+
+
+def _process_exists(pid) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process, or a number no process can have: leave the file alone
+    return True
 
 
 def _fsync_folder(folder):
