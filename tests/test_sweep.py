@@ -134,11 +134,24 @@ def test_missing_dask_gives_a_clear_error(monkeypatch, capsys, tmp_path):
     assert "pip install 'glassnet[dask]'" in capsys.readouterr().err
 
 
+def test_csv_with_categorical_columns_and_missing_values(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    rows = ["age,colour,label"] + [f"{'' if i % 9 == 0 else 20 + i % 30},{['red', 'blue', 'NA'][i % 3]},"
+                                   f"{'yes' if i % 2 else 'no'}" for i in range(60)]
+    path.write_text("\n".join(rows) + "\n")
+    X, y, task = sweep.load_csv(path, "label")
+    # age (NaN where missing) and one 0/1 column per colour seen; a missing colour is all zeros
+    assert X.shape == (60, 3) and task == "classification"
+    assert np.isnan(X[0, 0]) and np.array_equal(X[:3, 1:], [[0, 1], [1, 0], [0, 0]])
+    assert sorted(set(y)) == ["no", "yes"]
+    out = tmp_path / "table.csv"
+    assert main(["sweep", "--csv", str(path), "--target", "label", *SMALL, "--out", str(out)]) == 0
+    assert out.exists() and "rank" in capsys.readouterr().out
+
+
 def test_csv_errors(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("a,b,label\n1,x,0\n")
-    with pytest.raises(ValueError, match="must be numeric"):
-        sweep.load_csv(path, "label")
     with pytest.raises(ValueError, match="no column 'target'"):
         sweep.load_csv(path, "target")
     path.write_text("a,label\n1.5,red\n")

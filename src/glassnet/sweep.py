@@ -50,39 +50,36 @@ def load_dataset(name):
 def load_csv(path, target, task="auto"):
     """``(X, y, task)`` from a CSV file with a header row; ``target`` names the label column.
 
-    Every other column must be numeric. ``task="auto"`` picks classification when the target is not
-    numeric, or is integer-valued with at most 20 distinct values, and regression otherwise.
+    The file is read as ``glassnet train`` reads it (:func:`glassnet.app.data.read_csv`): numeric
+    columns (missing cells become NaN, imputed inside each cross-validation fold by the search's
+    pipeline) and categorical ones, one-hot encoded here with one 0/1 column per category seen in the
+    file (a missing cell is all zeros; the categories carry no target information).
+    ``task="auto"`` picks classification for text labels or at most 20 distinct whole numbers.
     """
-    with open(path, newline="") as handle:
-        rows = list(csv.reader(handle))
-    if not rows:
-        raise ValueError(f"{path} is empty; expected a header row and data rows.")
-    header, body = rows[0], [r for r in rows[1:] if r]
-    if target not in header:
-        raise ValueError(f"{path} has no column {target!r}; its columns are {header}.")
-    if not body:
-        raise ValueError(f"{path} has a header but no data rows.")
-    t = header.index(target)
-    try:
-        X = np.array([[float(v) for i, v in enumerate(r) if i != t] for r in body])
-    except ValueError as exc:
-        raise ValueError(
-            f"{path}: every column except the target {target!r} must be numeric ({exc}); encode "
-            "categories as numbers first."
-        ) from None
-    labels = [r[t] for r in body]
-    try:
-        y = np.array([float(v) for v in labels])
-        numeric = True
-    except ValueError:
-        y, numeric = np.array(labels), False
+    from .app.data import infer_task, label_text, read_csv, regression_targets
+
+    data = read_csv(path, target)
+    table = data.table
+    blocks = []
+    for name in table.names:
+        column = table.columns[name]
+        if table.kinds[name] == "numeric":
+            blocks.append(np.asarray(column, dtype=np.float64)[:, None])
+        else:
+            categories = sorted({v for v in column if v is not None})
+            blocks.append(np.array([[v == c for c in categories] for v in column], dtype=np.float64))
+    X = np.hstack(blocks)
     if task == "auto":
-        integer = numeric and np.all(np.mod(y, 1) == 0)
-        task = "classification" if (not numeric or (integer and len(np.unique(y)) <= 20)) else "regression"
-    if task == "classification" and numeric and np.all(np.mod(y, 1) == 0):
-        y = y.astype(np.int64)
-    if task == "regression" and not numeric:
-        raise ValueError(f"target {target!r} is not numeric, so it cannot be a regression target.")
+        task = infer_task(data.y)
+    if task == "regression":
+        try:
+            y = regression_targets(data.y, target)
+        except ValueError:
+            raise ValueError(f"target {target!r} is not numeric, so it cannot be a regression target.") from None
+    else:
+        labels = [label_text(v) for v in data.y]
+        numeric = all(label.lstrip("-").isdigit() for label in labels)
+        y = np.array([int(v) for v in labels]) if numeric else np.array(labels)
     return X, y, task
 
 
@@ -170,15 +167,19 @@ def dask_backend(address):
 
 
 # ---------------------------------------------------------------------- the search
-def make_estimator(task, scale=True, **params):
-    """An MLPClassifier or MLPRegressor (behind a StandardScaler unless ``scale=False``)."""
+def make_estimator(task, scale=True, impute=False, **params):
+    """An MLPClassifier or MLPRegressor, behind a StandardScaler unless ``scale=False`` and a median
+    SimpleImputer when ``impute`` (data with missing values); both are fitted inside each fold."""
+    from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
     from .estimators import MLPClassifier, MLPRegressor
 
     est = (MLPClassifier if task == "classification" else MLPRegressor)(**params)
-    return Pipeline([("scale", StandardScaler()), ("mlp", est)]) if scale else est
+    steps = [("impute", SimpleImputer(strategy="median"))] if impute else []
+    steps += [("scale", StandardScaler())] if scale else []
+    return Pipeline([*steps, ("mlp", est)]) if steps else est
 
 
 def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None, n_jobs=None, seed=0,
@@ -223,9 +224,11 @@ def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
         raise ValueError(f"search must be 'grid' or 'random', got {search!r}.")
     fixed = dict(fixed or {})
     fixed.setdefault("random_state", seed)
-    est = make_estimator(task, scale=scale, **fixed)
-    prefix = "mlp__" if scale else ""
-    valid = est.get_params() if not scale else est.named_steps["mlp"].get_params()
+    impute = bool(np.isnan(np.asarray(X, dtype=np.float64)).any())  # missing cells of a CSV file
+    est = make_estimator(task, scale=scale, impute=impute, **fixed)
+    in_pipeline = hasattr(est, "named_steps")
+    prefix = "mlp__" if in_pipeline else ""
+    valid = est.named_steps["mlp"].get_params() if in_pipeline else est.get_params()
     for name in grid:
         if name not in valid:
             raise ValueError(f"{name!r} is not a parameter of the estimator; expected one of {sorted(valid)}.")
