@@ -22,13 +22,8 @@ import re
 
 import numpy as np
 
-DATASETS = {
-    "digits": ("load_digits", "classification"),
-    "iris": ("load_iris", "classification"),
-    "wine": ("load_wine", "classification"),
-    "breast-cancer": ("load_breast_cancer", "classification"),
-    "diabetes": ("load_diabetes", "regression"),
-}
+from .app.data import DATASETS
+
 TASKS = ("auto", "classification", "regression")
 
 _SIZES = re.compile(r"^\d+(x\d+)*$")
@@ -36,29 +31,37 @@ _SIZES = re.compile(r"^\d+(x\d+)*$")
 
 # ---------------------------------------------------------------------- data
 def load_dataset(name):
-    """``(X, y, task)`` for a scikit-learn bundled data set (``breast_cancer`` also accepted)."""
+    """``(X, y, task)`` for a bundled data set, the ones ``glassnet train`` knows
+    (``breast_cancer`` is accepted for ``breast-cancer``)."""
+    from .app.data import load_dataset as load
+
     key = name.replace("_", "-")
     if key not in DATASETS:
         raise ValueError(f"Unknown data set {name!r}; expected one of {sorted(DATASETS)} (or --csv PATH).")
-    import sklearn.datasets
-
-    loader, task = DATASETS[key]
-    X, y = getattr(sklearn.datasets, loader)(return_X_y=True)
-    return X, y, task
+    data = load(key)
+    return _as_arrays(data, data.task)
 
 
 def load_csv(path, target, task="auto"):
     """``(X, y, task)`` from a CSV file with a header row; ``target`` names the label column.
 
-    The file is read as ``glassnet train`` reads it (:func:`glassnet.app.data.read_csv`): numeric
-    columns (missing cells become NaN, imputed inside each cross-validation fold by the search's
-    pipeline) and categorical ones, one-hot encoded here with one 0/1 column per category seen in the
-    file (a missing cell is all zeros; the categories carry no target information).
+    The file is read as ``glassnet train`` reads it (:func:`glassnet.app.data.read_csv`).
     ``task="auto"`` picks classification for text labels or at most 20 distinct whole numbers.
     """
-    from .app.data import infer_task, label_text, read_csv, regression_targets
+    from .app.data import read_csv
 
-    data = read_csv(path, target)
+    return _as_arrays(read_csv(path, target), task)
+
+
+def _as_arrays(data, task):
+    """A :class:`glassnet.app.data.Dataset` as ``(X, y, task)`` for the search.
+
+    Numeric columns stay as they are (missing cells are NaN, imputed inside each cross-validation
+    fold by the search's pipeline); categorical ones are one-hot encoded here, one 0/1 column per
+    category present (a missing cell is all zeros; the categories carry no target information).
+    """
+    from .app.data import infer_task, label_text, regression_targets
+
     table = data.table
     blocks = []
     for name in table.names:
@@ -69,13 +72,13 @@ def load_csv(path, target, task="auto"):
             categories = sorted({v for v in column if v is not None})
             blocks.append(np.array([[v == c for c in categories] for v in column], dtype=np.float64))
     X = np.hstack(blocks)
-    if task == "auto":
+    if task in (None, "auto"):
         task = infer_task(data.y)
     if task == "regression":
         try:
-            y = regression_targets(data.y, target)
+            y = regression_targets(data.y, data.target)
         except ValueError:
-            raise ValueError(f"target {target!r} is not numeric, so it cannot be a regression target.") from None
+            raise ValueError(f"target {data.target!r} is not numeric, so it cannot be a regression target.") from None
     else:
         labels = [label_text(v) for v in data.y]
         numeric = all(label.lstrip("-").isdigit() for label in labels)

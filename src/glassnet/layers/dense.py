@@ -118,7 +118,7 @@ class Bias(Layer):
         return X + self.params["b"]
 
     def backward(self, dY):
-        np.sum(dY, axis=0, out=self.grads["b"])
+        _column_sums(dY, self.grads["b"])
         return dY if self.input_grad else None
 
     def output_width(self, n_in):
