@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import layers, losses, optimizers
+from glassnet import layers, losses, optimizers, schedules
 from glassnet.training import BatchGatherer, batch_indices, fit, train_step
 
 
@@ -354,3 +354,66 @@ def test_fast_fit_with_l2_equals_plain_loop_and_divergence_is_still_caught():
         fit(net, losses.MeanSquaredError(), optimizers.SGD(1e50), X, rng.standard_normal(32), epochs=3,
             batch_size=8, random_state=0)
     assert np.isfinite(net.get_weights()).all()
+
+
+class _Float32Watch(np.ndarray):
+    """A float32 array that records every ufunc operand of another float dtype (a NumPy float64
+    scalar, say, which would make NumPy compute the whole pass in float64 and cast back)."""
+
+    foreign: list = []
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        plain = []
+        for x in inputs:
+            if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind == "f" and x.dtype != np.float32:
+                _Float32Watch.foreign.append((ufunc.__name__, x.dtype))
+            plain.append(x.view(np.ndarray) if isinstance(x, _Float32Watch) else x)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(o.view(np.ndarray) if isinstance(o, _Float32Watch) else o for o in kwargs["out"])
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        # results stay watched, so whatever is computed from them is checked too
+        if isinstance(result, np.ndarray) and result.dtype == np.float32:
+            return result.view(_Float32Watch)
+        return result
+
+
+class _Float64Rate(schedules.Schedule):
+    """A user's schedule returning NumPy float64 rates."""
+
+    def __call__(self, epoch):
+        return np.float64(self.initial) / (epoch + 1)
+
+
+@pytest.mark.parametrize("name", sorted(optimizers.OPTIMIZERS))
+def test_float32_updates_never_compute_in_float64(name):
+    rng = np.random.default_rng(3)
+    theta = rng.standard_normal(50).astype(np.float32).view(_Float32Watch)
+    grad = rng.standard_normal(50).astype(np.float32).view(_Float32Watch)
+    opt = optimizers.get(name, learning_rate=_Float64Rate(0.01))
+    _Float32Watch.foreign = []
+    for epoch in range(3):
+        opt.set_epoch(epoch)
+        opt.step([(theta, grad)])
+    assert _Float32Watch.foreign == []
+    assert type(opt.lr) is float
+    assert theta.dtype == np.float32 and np.isfinite(theta.view(np.ndarray)).all()
+
+
+@pytest.mark.parametrize("activation", sorted(layers.activations.ACTIVATIONS))
+@pytest.mark.parametrize("loss_cls", [losses.SoftmaxCrossEntropy, losses.BinaryCrossEntropy, losses.MeanSquaredError])
+def test_float32_network_step_never_computes_in_float64(activation, loss_cls):
+    net = make_net(activation=activation, dtype="float32")
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((8, 6)).astype(np.float32).view(_Float32Watch)
+    y = {losses.SoftmaxCrossEntropy: rng.integers(0, 3, 8), losses.BinaryCrossEntropy: rng.integers(0, 2, (8, 3)),
+         losses.MeanSquaredError: rng.standard_normal((8, 3))}[loss_cls]
+    loss_fn = loss_cls()
+    # Some losses compute the per-sample values in float64 on purpose (one number a row, summed in
+    # float64); everything else, the gradient included, stays float32.
+    per_sample = loss_fn._per_sample
+    loss_fn._per_sample = lambda Z, T: per_sample(Z.view(np.ndarray), T)
+    y = loss_fn.prepare_targets(y, 3, np.float32)
+    _Float32Watch.foreign = []
+    train_step(net, loss_fn, optimizers.Adam(0.01), X, y, validate=False)
+    assert _Float32Watch.foreign == []
+    assert net.flat_grads.dtype == np.float32 and np.isfinite(net.flat_grads).all()

@@ -13,6 +13,7 @@ schedule at the start of each epoch.
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 
@@ -32,6 +33,17 @@ class Optimizer:
         self.t = 0
         self._state: list[dict] | None = None
         self._scratch: dict = {}
+
+    @property
+    def lr(self) -> float:
+        """The current learning rate."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value) -> None:
+        # Always a Python float: NumPy computes float32 arrays with a NumPy float64 scalar in float64,
+        # one casting pass each way (several times slower), where a Python float keeps them float32.
+        self._lr = float(value)
 
     def set_epoch(self, epoch: int) -> None:
         """Set the learning rate for ``epoch`` from the schedule."""
@@ -133,10 +145,10 @@ class Adam(Optimizer):
         self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_inclusive=False)
 
     def _init_state(self, param):
-        return {"m": np.zeros_like(param), "v": np.zeros_like(param), "tmp": np.zeros_like(param)}
+        return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
 
     def _update(self, param, grad, state):
-        m, v, tmp = state["m"], state["v"], state["tmp"]
+        m, v, tmp = state["m"], state["v"], self._temporary(param)
         b1, b2 = self.beta_1, self.beta_2
         m *= b1
         m += np.multiply(grad, 1.0 - b1, out=tmp)
@@ -147,7 +159,7 @@ class Adam(Optimizer):
         # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
         #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
         #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
-        root = np.sqrt(1.0 - b2**self.t)
+        root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
         np.sqrt(v, out=tmp)
         tmp += self.epsilon * root
         np.divide(m, tmp, out=tmp)
@@ -168,10 +180,10 @@ class RMSProp(Optimizer):
         self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_inclusive=False)
 
     def _init_state(self, param):
-        return {"s": np.zeros_like(param), "tmp": np.zeros_like(param)}
+        return {"s": np.zeros_like(param)}
 
     def _update(self, param, grad, state):
-        s, tmp = state["s"], state["tmp"]
+        s, tmp = state["s"], self._temporary(param)
         s *= self.rho
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - self.rho
@@ -195,10 +207,10 @@ class AdaGrad(Optimizer):
         self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_inclusive=False)
 
     def _init_state(self, param):
-        return {"s": np.zeros_like(param), "tmp": np.zeros_like(param)}
+        return {"s": np.zeros_like(param)}
 
     def _update(self, param, grad, state):
-        s, tmp = state["s"], state["tmp"]
+        s, tmp = state["s"], self._temporary(param)
         np.multiply(grad, grad, out=tmp)
         s += tmp
         np.sqrt(s, out=tmp)
