@@ -7,6 +7,7 @@ optimisation can be read alone, away from the noise of whole training runs::
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_components.py
 """
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -135,6 +136,29 @@ def main():
 
         row(f"Adam step (scratch buffer, bias corrections folded), {size} float32 parameters ({name})",
             lambda: adam(False), lambda: adam(True), 200)
+
+        root64, root = np.sqrt(1.0 - 0.999**5), math.sqrt(1.0 - 0.999**5)  # np.float64 and a Python float
+
+        def scalars(r):
+            tmp.__iadd__(1e-8 * r)  # a NumPy float64 scalar makes NumPy run these float32 passes in float64
+            tmp.__imul__(1e-3 * r)
+
+        row(f"Adam's two scalar passes, np.float64 against Python float, {size} float32 parameters ({name})",
+            lambda: scalars(root64), lambda: scalars(root), 200)
+
+    for n, n_in, n_out in ((32, 64, 48), (128, 784, 256)):
+        X = rng.standard_normal((n, n_in)).astype(np.float32)
+        W = rng.standard_normal((n_in, n_out)).astype(np.float32)
+        dY = rng.standard_normal((n, n_out)).astype(np.float32)
+        gW = np.empty_like(W)
+
+        def dense(product):
+            product(X, W)
+            product(X.T, dY, out=gW)
+            product(dY, W.T)
+
+        row(f"Dense products forward + backward, {n}x{n_in} @ {n_in}x{n_out}, np.matmul against np.dot",
+            lambda: dense(np.matmul), lambda: dense(np.dot), 2000 if n == 32 else 100)
 
 
 if __name__ == "__main__":

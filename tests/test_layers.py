@@ -129,3 +129,23 @@ def test_sigmoid_keeps_relative_precision_in_the_tails():
     z = np.array([-700.0, -100.0, -30.0, -5.0, 0.0, 5.0, 30.0])
     exact = np.exp(-np.logaddexp(0.0, -z))  # 1 / (1 + exp(-z)) without overflow
     np.testing.assert_allclose(layers.Sigmoid().forward(z[None, :].copy())[0], exact, rtol=1e-14)
+
+
+@pytest.mark.parametrize("x_dtype", [np.float32, np.float64])
+def test_float32_dense_gives_the_gradients_of_float64_whatever_its_input_dtype(x_dtype):
+    # float32 input takes np.dot straight into the float32 gradient buffer; float64 input (a layer
+    # used on its own) cannot, and goes through matmul, which casts
+    rng = np.random.default_rng(5)
+    d32 = layers.Dense(4, 3, random_state=1, dtype="float32")
+    d64 = layers.Dense(4, 3, random_state=1, dtype="float64")
+    d64.params["W"][...] = d32.params["W"]
+    X = rng.standard_normal((6, 4)).astype(x_dtype)
+    dY = rng.standard_normal((6, 3))
+    d32.forward(X)
+    d64.forward(X.astype(np.float64))
+    dX32 = d32.backward(dY.astype(np.result_type(x_dtype, np.float32)))
+    dX64 = d64.backward(dY)
+    assert d32.grads["W"].dtype == np.float32
+    np.testing.assert_allclose(d32.grads["W"], d64.grads["W"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(d32.grads["b"], d64.grads["b"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dX32, dX64, rtol=1e-5, atol=1e-6)

@@ -135,7 +135,7 @@ class BatchGatherer:
         if self._buffer is None or self._buffer.shape[0] < n:
             self._buffer = np.empty((n,) + self.X.shape[1:], dtype=self.X.dtype)
         out = self._buffer[:n]
-        np.take(self.X, idx, axis=0, out=out, mode="clip")
+        self.X.take(idx, axis=0, out=out, mode="clip")
         return out
 
 

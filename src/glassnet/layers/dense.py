@@ -55,18 +55,22 @@ class Dense(Layer):
 
     def forward(self, X, training=False):
         self._X = X
-        Y = X @ self.params["W"]
+        Y = np.dot(X, self.params["W"])
         if self.bias:
             Y += self.params["b"]
         return Y
 
     def backward(self, dY):
-        np.matmul(self._X.T, dY, out=self.grads["W"])
+        gW = self.grads["W"]
+        if self._X.dtype == dY.dtype == gW.dtype:
+            np.dot(self._X.T, dY, out=gW)
+        else:
+            np.matmul(self._X.T, dY, out=gW)
         if self.bias:
             _column_sums(dY, self.grads["b"])
         if not self.input_grad:
             return None
-        return dY @ self.params["W"].T
+        return np.dot(dY, self.params["W"].T)
 
     def output_width(self, n_in):
         if n_in is not None and n_in != self.n_in:
