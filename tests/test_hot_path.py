@@ -414,6 +414,8 @@ def test_float32_network_step_never_computes_in_float64(activation, loss_cls):
     loss_fn._per_sample = lambda Z, T: per_sample(Z.view(np.ndarray), T)
     y = loss_fn.prepare_targets(y, 3, np.float32)
     _Float32Watch.foreign = []
-    train_step(net, loss_fn, optimizers.Adam(0.01), X, y, validate=False)
+    net.flat_params, net.flat_grads = net.flat_params.view(_Float32Watch), net.flat_grads.view(_Float32Watch)
+    l2 = np.float64(1e-3)  # as np.logspace hands it to a parameter search
+    train_step(net, loss_fn, optimizers.Adam(0.01), X, y, l2=l2, validate=False)
     assert _Float32Watch.foreign == []
     assert net.flat_grads.dtype == np.float32 and np.isfinite(net.flat_grads).all()

@@ -76,7 +76,8 @@ def l2_penalty(net, l2: float) -> float:
 def add_l2_gradient(net, l2: float) -> None:
     """``dL/dW += l2 * W`` for the penalised weights, in place."""
     if l2 != 0.0:
-        net.flat_grads[: net.n_decayed] += l2 * net.flat_params[: net.n_decayed]
+        # float(): a NumPy float64 l2 (from np.logspace, say) would run this float32 pass in float64
+        net.flat_grads[: net.n_decayed] += float(l2) * net.flat_params[: net.n_decayed]
 
 
 def train_step(net, loss_fn, optimizer, X, y, sample_weight=None, l2=0.0, *, validate=True):
