@@ -93,6 +93,23 @@ def test_state_dict_round_trip_continues_identically():
     np.testing.assert_array_equal(t1, t2)
 
 
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "adagrad"])
+def test_state_saved_with_the_old_scratch_entry_still_resumes(name):
+    # Files written before scratch space left the state hold an extra "tmp" array per parameter.
+    first = optimizers.get(name, learning_rate=0.01)
+    theta = run(first, 2)
+    saved = first.state_dict()
+    assert "tmp" not in saved["state"][0]
+    old = {**saved, "state": [{**s, "tmp": np.full(3, 7.0)} for s in saved["state"]]}
+    second = optimizers.get(name, learning_rate=0.01)
+    second.load_state_dict(old)
+    grad = GRADS[2].copy()
+    t1, t2 = theta.copy(), theta.copy()
+    first.step([(t1, grad)])
+    second.step([(t2, grad)])
+    np.testing.assert_array_equal(t1, t2)
+
+
 @pytest.mark.parametrize(
     "schedule,expected",
     [
