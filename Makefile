@@ -26,8 +26,10 @@ browser:
 test: venv browser
 	$(BIN)/python -m pytest
 
+# Both thread settings: as the libraries choose (results.md), and one BLAS thread each (steadier here).
 bench: venv
-	$(BIN)/python benchmarks/bench_training.py --quick --threads 1
+	$(BIN)/python benchmarks/bench_training.py --quick
+	$(BIN)/python benchmarks/bench_training.py --quick --threads 1 --output benchmarks/results-1thread.md
 
 clean:
 	rm -rf $(VENV) $(OUT)

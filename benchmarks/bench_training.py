@@ -418,6 +418,7 @@ def main_table(args, contenders, out):
     lines.append("| mnist: RSS after imports and data -> peak (MB) | " + " | ".join(cells) + f" | data {data_mb} MB |")
 
     g = per_epoch
+    limit_of = {"digits": digits_limit, "mnist": limit}
     ratio_lines = ["| ratio | digits | mnist |", "|---|---|---|"]
     for c in contenders:
         if c != "glassnet":
@@ -439,8 +440,14 @@ def main_table(args, contenders, out):
         if c in ("sklearn", "torch"):
             best_lines.append(f"| {LABELS[c]} time / glassnet time | {best['digits'][c] / best['digits']['glassnet']:.2f}x | "
                               f"{best['mnist'][c] / best['mnist']['glassnet']:.2f}x |")
-    best_lines.append(f"| GEMM limit / glassnet time | {digits_limit / best['digits']['glassnet']:.0%} | "
-                      f"{limit / best['mnist']['glassnet']:.0%} |")
+    # against the limit at the fastest GEMM rate measured, fastest against fastest
+    best_limit = {}
+    for w, median_limit in limit_of.items():
+        rates = [rate for rate, _ in gemm[w]]
+        best_limit[w] = median_limit * statistics.median(rates) / max(rates)
+    best_lines.append(f"| GEMM limit (fastest GEMM rate) / glassnet time | "
+                      f"{best_limit['digits'] / best['digits']['glassnet']:.0%} | "
+                      f"{best_limit['mnist'] / best['mnist']['glassnet']:.0%} |")
     best_lines.append("| glassnet's fastest round: ms per digits epoch, s per mnist epoch | "
                       f"{best['digits']['glassnet'] * 1e3:.3g} | {best['mnist']['glassnet']:.3g} |")
 
