@@ -38,7 +38,7 @@ WORKLOADS = {
     "digits": dict(
         title="digits 64-48-32-10 sigmoid, SGD momentum 0.9, batch 32",
         hidden=(48, 32), activation="logistic", solver="momentum", learning_rate=0.1,
-        batch_size=32, epochs=50, unit="ms",
+        batch_size=32, epochs=50, n_features=64, n_classes=10, unit="ms",
     ),
     "mnist": dict(
         title="60000x784 float32, 784-256-128-10 ReLU, Adam, batch 128",
@@ -287,6 +287,13 @@ def worker(args):
         spec["n_samples"] = args.samples
     if args.hidden:
         spec["hidden"] = tuple(int(h) for h in args.hidden.split(","))
+    if args.worker == "gemm":
+        # The GEMM rate has a process of its own: measured inside a contender's worker, seconds of
+        # products on every core right before its training would slow that training on a shared machine.
+        sizes = (spec["n_features"], *spec["hidden"], spec["n_classes"])
+        rate, per_step = gemm_rate(sizes, spec["batch_size"])
+        print("RESULT " + json.dumps({"gemm_rate": rate, "gemm_step": per_step}))
+        return
     if args.worker == "torch":
         import torch  # noqa: F401  (imports count as "before training")
     elif args.worker == "sklearn":
@@ -299,11 +306,6 @@ def worker(args):
             import glassnet.estimators  # noqa: F401  (scikit-learn comes with it, as for "sklearn")
     data = load_data(spec, seed=args.seed)
     result = {}
-    if args.gemm:
-        sizes = (data[0].shape[1], *spec["hidden"], int(data[1].max()) + 1)
-        rate, per_step = gemm_rate(sizes, spec["batch_size"])
-        result["gemm_rate"] = rate
-        result["gemm_step"] = per_step
     resettable = reset_peak()
     base = _status("VmRSS") if resettable else peak_rss()
     result.update(CONTENDERS[args.worker](spec, data))  # rss_peak: measured right after training
@@ -312,7 +314,7 @@ def worker(args):
     print("RESULT " + json.dumps(result))
 
 
-def spawn(contender, workload, seed, epochs=None, samples=None, hidden=None, gemm=False):
+def spawn(contender, workload, seed, epochs=None, samples=None, hidden=None):
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", contender, "--workload", workload,
            "--seed", str(seed)]
     if epochs:
@@ -321,8 +323,6 @@ def spawn(contender, workload, seed, epochs=None, samples=None, hidden=None, gem
         cmd += ["--samples", str(samples)]
     if hidden:
         cmd += ["--hidden", ",".join(map(str, hidden))]
-    if gemm:
-        cmd += ["--gemm"]
     env = os.environ.copy()
     env.pop("GLASSNET_SRC", None)
     if THREADS[0]:
@@ -371,17 +371,20 @@ def fmt_mb(b):
 def main_table(args, contenders, out):
     rounds = args.rounds
     results = {w: {c: [] for c in contenders} for w in ("digits", "mnist")}
-    gemm = {"digits": [], "mnist": []}  # measured in glassnet's workers, under the same thread limits
+    gemm = {"digits": [], "mnist": []}  # (rate, seconds per step), under the same thread limits
+    turns = [*contenders, "gemm"]  # the GEMM measurement takes its turn in the rotation too
     for r in range(rounds):
-        order = contenders[r % len(contenders):] + contenders[: r % len(contenders)]
+        order = turns[r % len(turns):] + turns[: r % len(turns)]
         for workload in ("digits", "mnist"):
             epochs = args.digits_epochs if workload == "digits" else args.epochs
             for c in order:
-                # the GEMM rate is measured inside glassnet's worker, before its training
-                res = spawn(c, workload, seed=r, epochs=epochs, gemm=(c == "glassnet"))
-                results[workload][c].append(res)
-                if "gemm_rate" in res:
+                res = spawn(c, workload, seed=r, epochs=epochs)
+                if c == "gemm":
                     gemm[workload].append((res["gemm_rate"], res["gemm_step"]))
+                    print(f"round {r + 1}/{rounds} {workload:6s} GEMM rate {res['gemm_rate'] / 1e9:.1f} GFLOP/s",
+                          file=sys.stderr)
+                    continue
+                results[workload][c].append(res)
                 print(f"round {r + 1}/{rounds} {workload:6s} {c:9s} {res['seconds'] / res['epochs']:.4f} s/epoch "
                       f"acc {res['accuracy']:.4f} +RSS {fmt_mb(res['rss_peak'] - res['rss_base'])} MB", file=sys.stderr)
 
@@ -473,9 +476,9 @@ def scaling_tables(args, out):
     for n, hidden in configs:
         times, rates = [], []
         for r in range(args.scaling_rounds):
-            res = spawn("glassnet", "mnist", seed=r, epochs=args.scaling_epochs, samples=n, hidden=hidden, gemm=True)
+            rates.append(spawn("gemm", "mnist", seed=r, samples=n, hidden=hidden)["gemm_rate"])
+            res = spawn("glassnet", "mnist", seed=r, epochs=args.scaling_epochs, samples=n, hidden=hidden)
             times.append(res["seconds"] / res["epochs"])
-            rates.append(res["gemm_rate"])
         t = statistics.median(times)
         lim = 6 * n * n_weights((784, *hidden, 10)) / statistics.median(rates)
         rows.append(f"| {n} | {'-'.join(map(str, hidden))} | {t:.3f} | {t / n * 1e6:.2f} | {lim:.3f} | {lim / t:.0%} |")
@@ -491,7 +494,6 @@ def main(argv=None):
     p.add_argument("--workload", default="mnist", help=argparse.SUPPRESS)
     p.add_argument("--samples", type=int, help=argparse.SUPPRESS)
     p.add_argument("--hidden", help=argparse.SUPPRESS)
-    p.add_argument("--gemm", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--quick", action="store_true", help="3 rounds, 1 mnist epoch, 20 digits epochs, a one-round scaling run")
     p.add_argument("--rounds", type=int, default=5)

@@ -117,7 +117,7 @@ def _has_unchecked_path(loss_fn) -> bool:
 class BatchGatherer:
     """Copies the rows ``X[idx]`` of each batch into one buffer allocated once per batch shape.
 
-    ``X[idx]`` allocates a new array per batch; ``np.take(..., out=)`` reuses one (mode "clip":
+    ``X[idx]`` allocates a new array per batch; ``X.take(idx, axis=0, out=)`` reuses one (mode "clip":
     with the default "raise", NumPy buffers ``out`` and copies twice). ``idx`` must hold indices in
     ``[0, len(X))``, as :func:`batch_indices` gives (negative indices would be clipped to 0, not
     wrapped). A ``slice`` returns ``X[idx]``, a view, never a copy.
