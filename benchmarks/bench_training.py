@@ -527,8 +527,9 @@ def main(argv=None):
     import numpy
     import sklearn
 
+    command = " ".join(["python benchmarks/bench_training.py", *(sys.argv[1:] if argv is None else argv)])
     out = ["# glassnet training benchmark", "",
-           f"Command: `python benchmarks/bench_training.py {' '.join(sys.argv[1:] if argv is None else argv)}`".rstrip() + "  ",
+           f"Command: `{command}`  ",
            f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
            f"NumPy {numpy.__version__}, scikit-learn {sklearn.__version__}"
            + (f", PyTorch {__import__('torch').__version__}" if "torch" in contenders else ", PyTorch not installed") + "  ",
