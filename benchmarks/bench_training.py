@@ -2,8 +2,10 @@
 
 Every measurement runs in a fresh Python process (``--worker``), so that peak memory belongs to one
 contender alone; the contenders take turns in every round (the order rotates), and the tables report
-the median over rounds (and, for the ratios, also each contender's fastest round). The float32 matrix-multiply rate is measured in the same run, on the shapes of
-the workload's own products, and gives the GEMM-bound limit ``6 * N * weights / rate`` per epoch.
+the median over rounds (and, for the ratios, also each contender's fastest round). The float32
+matrix-multiply rate is measured in the same run, in a process of its own that takes its turn like a
+contender, on the shapes of the workload's own products; it gives the GEMM-bound limit
+``6 * N * weights / rate`` per epoch.
 
 Usage::
 
@@ -289,7 +291,7 @@ def worker(args):
         spec["hidden"] = tuple(int(h) for h in args.hidden.split(","))
     if args.worker == "gemm":
         # The GEMM rate has a process of its own: measured inside a contender's worker, seconds of
-        # products on every core right before its training would slow that training on a shared machine.
+        # products on every core right before its training could slow that training on a shared machine.
         sizes = (spec["n_features"], *spec["hidden"], spec["n_classes"])
         rate, per_step = gemm_rate(sizes, spec["batch_size"])
         print("RESULT " + json.dumps({"gemm_rate": rate, "gemm_step": per_step}))
