@@ -290,8 +290,8 @@ def worker(args):
     if args.hidden:
         spec["hidden"] = tuple(int(h) for h in args.hidden.split(","))
     if args.worker == "gemm":
-        # The GEMM rate has a process of its own: measured inside a contender's worker, seconds of
-        # products on every core right before its training could slow that training on a shared machine.
+        # The GEMM rate has a process of its own, so that no contender's training follows seconds of
+        # products on every core in its own process.
         sizes = (spec["n_features"], *spec["hidden"], spec["n_classes"])
         rate, per_step = gemm_rate(sizes, spec["batch_size"])
         print("RESULT " + json.dumps({"gemm_rate": rate, "gemm_step": per_step}))
