@@ -401,8 +401,12 @@ def test_float32_updates_never_compute_in_float64(name):
 
 @pytest.mark.parametrize("activation", sorted(layers.activations.ACTIVATIONS))
 @pytest.mark.parametrize("loss_cls", [losses.SoftmaxCrossEntropy, losses.BinaryCrossEntropy, losses.MeanSquaredError])
-def test_float32_network_step_never_computes_in_float64(activation, loss_cls):
+@pytest.mark.parametrize("dropout", [False, True])
+def test_float32_network_step_never_computes_in_float64(activation, loss_cls, dropout):
     net = make_net(activation=activation, dtype="float32")
+    if dropout:
+        stack = [*net.layers[:2], layers.Dropout(0.3), *net.layers[2:]]
+        net = glassnet.Sequential(stack, output=net.output, random_state=0, dtype="float32")
     rng = np.random.default_rng(4)
     X = rng.standard_normal((8, 6)).astype(np.float32).view(_Float32Watch)
     y = {losses.SoftmaxCrossEntropy: rng.integers(0, 3, 8), losses.BinaryCrossEntropy: rng.integers(0, 2, (8, 3)),
