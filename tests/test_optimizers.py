@@ -1,5 +1,7 @@
 """Every optimizer, a few steps on fixed gradients, against its update rule written out by hand."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,21 @@ def test_state_saved_with_the_old_scratch_entry_still_resumes(name):
     old = {**saved, "state": [{**s, "tmp": np.full(3, 7.0)} for s in saved["state"]]}
     second = optimizers.get(name, learning_rate=0.01)
     second.load_state_dict(old)
+    grad = GRADS[2].copy()
+    t1, t2 = theta.copy(), theta.copy()
+    first.step([(t1, grad)])
+    second.step([(t2, grad)])
+    np.testing.assert_array_equal(t1, t2)
+
+
+def test_optimizer_pickled_before_lr_became_a_property_still_steps():
+    first = optimizers.Adam(0.01)
+    theta = run(first, 2)
+    old_state = dict(pickle.loads(pickle.dumps(first)).__dict__)
+    old_state["lr"] = old_state.pop("_lr")  # how the attribute was stored before
+    second = optimizers.Adam.__new__(optimizers.Adam)
+    second.__setstate__(old_state)
+    assert type(second.lr) is float and second.lr == first.lr
     grad = GRADS[2].copy()
     t1, t2 = theta.copy(), theta.copy()
     first.step([(t1, grad)])

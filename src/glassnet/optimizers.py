@@ -45,6 +45,13 @@ class Optimizer:
         # one casting pass each way (several times slower), where a Python float keeps them float32.
         self._lr = float(value)
 
+    def __setstate__(self, state):
+        # Optimizers pickled before ``lr`` became a property (inside a fitted estimator, say) hold
+        # it as a plain attribute.
+        if "lr" in state:
+            state["_lr"] = float(state.pop("lr"))
+        self.__dict__.update(state)
+
     def set_epoch(self, epoch: int) -> None:
         """Set the learning rate for ``epoch`` from the schedule."""
         self.lr = self.schedule(epoch)
