@@ -23,7 +23,9 @@ browser:
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: the browser test of the report will be skipped"; }
 
+# The import contract (the rings of ARCHITECTURE.md, in pyproject.toml), then the tests.
 test: venv browser
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # Both thread settings: as the libraries choose (results.md), and one BLAS thread each (steadier here).

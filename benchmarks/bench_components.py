@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from glassnet import functional as F  # noqa: E402
-from glassnet import losses  # noqa: E402
+from glassnet.nn import functional as F  # noqa: E402
+from glassnet.nn import losses  # noqa: E402
 from glassnet.training import BatchGatherer  # noqa: E402
 
 

@@ -84,10 +84,15 @@ def synthetic(n_samples, n_features, n_classes, seed):
 
 # --------------------------------------------------------------------------- contenders
 def run_glassnet(spec, data):
-    """The core path: Sequential + SoftmaxCrossEntropy + Momentum/Adam through glassnet.training.fit."""
+    """The core path: Sequential + SoftmaxCrossEntropy + Momentum/Adam through glassnet.fit."""
     sys.path.insert(0, os.environ.get("GLASSNET_SRC", str(SRC)))
     import glassnet
-    from glassnet import layers, losses, optimizers
+
+    if hasattr(glassnet, "nn"):
+        from glassnet.nn import layers, losses
+        from glassnet.optim import optimizers
+    else:  # a --baseline checkout from before the core moved into glassnet.nn and glassnet.optim
+        from glassnet import layers, losses, optimizers
 
     X, y, X_test, y_test = data
     sizes = (X.shape[1], *spec["hidden"], int(y.max()) + 1)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import glassnet
-import glassnet.training
-from glassnet.app import TabularModel, read_csv
-from glassnet.app.trainer import Run, TrainConfig
+import glassnet.training.loop
+from glassnet.tabular import TabularModel, read_csv
+from glassnet.tabular import Run, TrainConfig
 from glassnet.cli import main
 
 FAST = ["--epochs", "8", "--layers", "8", "--quiet"]
@@ -99,8 +99,8 @@ def test_csv_classification_predict_and_exact_reload(tmp_path, capsys):
     assert P.shape == (120, 2)
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
     assert np.array_equal(labels, np.array(["no", "yes"])[P.argmax(axis=1)])
-    table = read_csv(data, features=model.features).table
-    assert np.array_equal(model.predict_proba(table), P)  # repr() round-trips floats exactly
+    frame = read_csv(data, features=model.features).frame
+    assert np.array_equal(model.predict_proba(frame), P)  # repr() round-trips floats exactly
     # New data without the target column (and with an empty one) predict the same.
     with open(data) as fh:
         lines = list(csv.reader(fh))
@@ -121,13 +121,13 @@ def test_app_model_round_trip_is_exact_with_categories_and_missing_values(tmp_pa
     glassnet.save(model, tmp_path / "m.glassnet")
     loaded = glassnet.load(tmp_path / "m.glassnet")
     assert isinstance(loaded, TabularModel)
-    table = read_csv(data, features=model.features).table
-    assert np.array_equal(loaded.predict_proba(table), model.predict_proba(table))
-    assert np.array_equal(loaded.predict(table), model.predict(table))
+    frame = read_csv(data, features=model.features).frame
+    assert np.array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
+    assert np.array_equal(loaded.predict(frame), model.predict(frame))
     # Unseen categories and missing values in new data work the same way in both.
-    table.columns["colour"][:5] = np.array(["purple", None, "red", None, "pink"], dtype=object)
-    table.columns["age"][:3] = np.nan
-    assert np.array_equal(loaded.predict_proba(table), model.predict_proba(table))
+    frame.loc[:4, "colour"] = np.array(["purple", None, "red", None, "pink"], dtype=object)
+    frame.loc[:2, "age"] = np.nan
+    assert np.array_equal(loaded.predict_proba(frame), model.predict_proba(frame))
 
 
 def test_stored_preprocessing_matches_scikit_learn(tmp_path):
@@ -136,13 +136,14 @@ def test_stored_preprocessing_matches_scikit_learn(tmp_path):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    from glassnet.app.preprocess import Preprocessor
+    from glassnet.tabular import Preprocessor
 
-    table = read_csv(_write_csv(tmp_path / "p.csv"), target="label").table
-    pre = Preprocessor.fit(table)
-    mixed = np.empty((table.n_rows, 4), dtype=object)
-    for j, name in enumerate(table.names):
-        col = table.columns[name]
+    data = read_csv(_write_csv(tmp_path / "p.csv"), target="label")
+    frame = data.frame
+    pre = Preprocessor(data.features).fit(frame)
+    mixed = np.empty((len(frame), 4), dtype=object)
+    for j, name in enumerate(frame.columns):
+        col = frame[name].to_numpy()
         mixed[:, j] = [np.nan if v is None else v for v in col] if col.dtype == object else col
     ct = ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), [0, 2, 3]),
@@ -150,8 +151,8 @@ def test_stored_preprocessing_matches_scikit_learn(tmp_path):
                                                                                     sparse_output=False)), [1]),
     ])
     expected = ct.fit_transform(mixed)
-    np.testing.assert_allclose(pre.transform(table), expected.astype(float), rtol=1e-12, atol=1e-12)
-    assert pre.output_names == ["age", "size", "price", "colour=blue", "colour=green", "colour=red"]
+    np.testing.assert_allclose(pre.transform(frame), expected.astype(float), rtol=1e-12, atol=1e-12)
+    assert list(pre.get_feature_names_out()) == ["age", "size", "price", "colour=blue", "colour=green", "colour=red"]
 
 
 def test_regression_is_chosen_from_a_numeric_target(tmp_path, capsys):
@@ -181,7 +182,7 @@ def test_task_can_be_forced(tmp_path):
     x = rng.normal(size=60)
     path.write_text("x,y\n" + "".join(f"{a:.4f},{int(a > 0) * 3}\n" for a in x))
     job = Run(TrainConfig(csv=str(path), target="y", epochs=1, validation_fraction=0.0, early_stopping=0), str(tmp_path))
-    assert job.task == "classification" and job.classes == ["0", "3"]
+    assert job.task == "classification" and job.model.classes == ["0", "3"]
     job = Run(TrainConfig(csv=str(path), target="y", task="regression", epochs=1, validation_fraction=0.0,
                           early_stopping=0), str(tmp_path))
     assert job.task == "regression"
@@ -190,11 +191,11 @@ def test_task_can_be_forced(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--csv", "x.csv"], "--csv needs --target"),
     (["--dataset", "mnist"], "unknown data set 'mnist'"),
-    (["--layers", "64,a"], "--layers takes positive"),
+    (["--layers", "64,a"], "hidden-layer widths are positive whole numbers"),
     (["--validation-fraction", "0", "--early-stopping", "5"], "early stopping watches"),
     (["--activation", "softmax"], "softmax is an output function"),
     (["--optimizer", "lbfgs"], "Unknown optimizer"),
-    (["--dropout", "1.0"], "dropout must be in"),
+    (["--dropout", "1.0"], "dropout must be < 1.0"),
 ])
 def test_bad_options_are_one_line_errors(tmp_path, capsys, argv, message):
     assert main(["train", "--out", str(tmp_path), *argv]) == 2
@@ -216,7 +217,7 @@ def test_evaluate_and_resume_errors(iris_run, tmp_path, capsys):
 def _interrupt_at_step(monkeypatch, step):
     """Send SIGINT to this process just before optimizer step number ``step``."""
     calls = {"n": 0}
-    original = glassnet.training.train_step
+    original = glassnet.training.loop.train_step
 
     def train_step(*args, **kwargs):
         calls["n"] += 1
@@ -224,7 +225,7 @@ def _interrupt_at_step(monkeypatch, step):
             os.kill(os.getpid(), signal.SIGINT)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(glassnet.training, "train_step", train_step)
+    monkeypatch.setattr(glassnet.training.loop, "train_step", train_step)
 
 
 RESUMABLE = ["--dataset", "iris", "--epochs", "40", "--layers", "12,6", "--dropout", "0.2", "--learning-rate", "0.03",
@@ -291,16 +292,21 @@ def test_quiet_means_no_output(tmp_path, capsys):
 
 
 def test_first_ctrl_c_asks_to_stop_and_a_second_stops_at_once():
-    from glassnet.app.trainer import InterruptFlag, TrainingInterrupted
     from glassnet.cli.train import sigint_requests
+    from glassnet.tabular.callbacks import InterruptFlag
+    from glassnet.training import History, TrainingLoop
 
     flag = InterruptFlag()
-    flag.on_batch_end(0, 1.0)  # nothing requested: nothing happens
+    loop = TrainingLoop(None, None, None, History(), 10)
+    loop.epoch, loop.batch = 1, 2
+    flag.on_batch_end(loop)  # nothing requested: nothing happens
+    assert not loop.stopping
     with sigint_requests(flag):
         os.kill(os.getpid(), signal.SIGINT)
         assert flag.requested
-        with pytest.raises(TrainingInterrupted, match="after batch 3"):
-            flag.on_batch_end(2, 1.0)
+        flag.on_batch_end(loop)
+        assert loop.stopping and loop.history.stop_reason == "interrupted"
+        assert flag.where == "interrupted in epoch 2, after batch 3"
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
@@ -336,14 +342,14 @@ def test_a_test_split_is_held_out_of_training_and_reported(tmp_path, capsys):
     assert saved["test"]["n_samples"] == 30
     # the test rows are none of the rows the network trained or stopped on
     run = Run(TrainConfig(dataset="iris", epochs=1, layers=(4,), test_fraction=0.2), str(tmp_path / "r"))
-    train, val, test = set(run.train_rows), set(run.val_rows), set(run.test_rows)
+    train, val, test = (set(run.rows[part]) for part in ("train", "validation", "test"))
     assert not (test & train) and not (test & val) and len(train | val | test) == 150
     report = (out / "report.html").read_text()
     assert "Confusion matrix (test set)" in report and "test accuracy" in report
 
 
-@pytest.mark.parametrize("fractions,match", [(["--test-fraction", "1.0"], "test fraction"),
-                                             (["--test-fraction", "-0.1"], "test fraction"),
+@pytest.mark.parametrize("fractions,match", [(["--test-fraction", "1.0"], "test_fraction must be < 1.0"),
+                                             (["--test-fraction", "-0.1"], "test_fraction must be >= 0.0"),
                                              (["--test-fraction", "0.5", "--validation-fraction", "0.5"], "no rows")])
 def test_bad_test_fractions_are_one_line_errors(tmp_path, capsys, fractions, match):
     assert main(["train", "--dataset", "iris", "--out", str(tmp_path / "o"), *fractions, *FAST]) == 2

@@ -17,7 +17,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 import glassnet
 from glassnet import MLPClassifier, MLPRegressor
-from glassnet.callbacks import Callback
+from glassnet.training import Callback
 
 FAST = dict(hidden_layer_sizes=(8,), max_iter=30, random_state=0)
 
@@ -246,7 +246,7 @@ def test_sigmoid_is_logistic(iris):
 def test_dropout_layers_and_rates(iris):
     X, y = iris
     clf = quiet(MLPClassifier(hidden_layer_sizes=(8, 8), dropout=[0.5, 0.0], max_iter=5, random_state=0).fit, X, y)
-    rates = [layer.rate for layer in clf._net.layers if isinstance(layer, glassnet.layers.Dropout)]
+    rates = [layer.rate for layer in clf._net.layers if isinstance(layer, glassnet.nn.layers.Dropout)]
     assert rates == [0.5]
     # prediction is deterministic (dropout is off outside training)
     np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
@@ -300,9 +300,9 @@ def test_callback_stops_training_and_sees_history(iris):
     X, y = iris
     seen = []
 
-    def stop_at_three(history):
-        seen.append(list(history["loss"]))
-        return len(history["loss"]) == 3
+    def stop_at_three(loop):
+        seen.append(list(loop.history["loss"]))
+        return len(loop.history["loss"]) == 3
 
     clf = MLPClassifier(**FAST, callbacks=[stop_at_three]).fit(X, y)
     assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
@@ -310,11 +310,11 @@ def test_callback_stops_training_and_sees_history(iris):
 
 
 class RecordWeights(Callback):
-    def on_train_begin(self, net, history):
+    def on_train_begin(self, loop):
         self.weights = []
 
-    def on_epoch_end(self, epoch, history, net):
-        self.weights.append(net.get_weights())
+    def on_epoch_end(self, loop):
+        self.weights.append(loop.net.get_weights())
 
 
 @pytest.mark.parametrize("metric", ["loss", "score"])
@@ -383,12 +383,14 @@ def test_partial_fit_refuses_early_stopping_and_balanced(iris):
 
 # ---------------------------------------------------------------------- save / load contract
 def round_trip(est):
-    meta, arrays = est._get_fitted_state()
+    from glassnet.estimators.persistence import fitted_state, set_fitted_state
+
+    meta, arrays = fitted_state(est)
     meta = json.loads(json.dumps(meta))  # must survive JSON
     for name, arr in arrays.items():
         assert isinstance(arr, np.ndarray) and arr.dtype != object, name
     fresh = type(est)(**est.get_params())
-    return fresh._set_fitted_state(meta, arrays)
+    return set_fitted_state(fresh, meta, arrays)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glassnet
-from glassnet import io as gio
-from glassnet.app import TabularModel
+from glassnet.serialize import container
+from glassnet.tabular import TabularModel
 from glassnet.cli import main
-from glassnet.layers import Dense, Dropout, LeakyReLU, Tanh
+from glassnet.nn.layers import Dense, Dropout, LeakyReLU, Tanh
 
 try:  # a fitted estimator joins the originals once glassnet.estimators is merged
     from glassnet.estimators import MLPClassifier as ESTIMATOR
@@ -115,8 +115,8 @@ def _load(folder, data):
         warnings.simplefilter("error")
         try:
             model = glassnet.load(path)
-        except gio.ModelFileError as exc:
-            assert exc.problem in gio.PROBLEMS and str(path) in str(exc)
+        except container.ModelFileError as exc:
+            assert exc.problem in container.PROBLEMS and str(path) in str(exc)
             return None
     assert isinstance(model, (glassnet.Sequential, TabularModel) + ((ESTIMATOR,) if ESTIMATOR else ()))
     return model
@@ -167,7 +167,7 @@ def _set(node, path, value, delete=False):
 
 def _header(members):
     try:
-        header = json.loads(dict(members)[gio.HEADER_NAME])
+        header = json.loads(dict(members)[container.HEADER_NAME])
     except (KeyError, ValueError):
         return None
     return header if isinstance(header, dict) else None
@@ -178,7 +178,7 @@ def _rechecksummed(header, members):
     header = dict(header)
     header.pop("checksum", None)
     try:
-        header["checksum"] = gio._checksum(header, blobs)
+        header["checksum"] = container._checksum(header, blobs)
     except (TypeError, ValueError):
         pass
     return header
@@ -272,7 +272,7 @@ def test_zip_member_edits(originals, name, op, pick, byte, recompute):
     header = _header(members)
     if recompute and header is not None:  # a checksum that matches the edits: the contents' own checks must hold
         members = [
-            (n, json.dumps(_rechecksummed(header, members)).encode() if n == gio.HEADER_NAME else b) for n, b in members
+            (n, json.dumps(_rechecksummed(header, members)).encode() if n == container.HEADER_NAME else b) for n, b in members
         ]
     _load(folder, _zip(members))
 
@@ -296,11 +296,11 @@ def test_json_header_edits(originals, name, pick, value, delete, recompute):
     _set(header, path, value, delete)
     if recompute:
         header = _rechecksummed(header, members)
-    members[0] = (gio.HEADER_NAME, json.dumps(header).encode())
+    members[0] = (container.HEADER_NAME, json.dumps(header).encode())
     model = _load(folder, _zip(members))
     if model is not None and isinstance(model, glassnet.Sequential):
         # whatever loads is usable
-        P = model.predict_proba(np.zeros((2, model.n_features_in or 3)))
+        P = model.predict_proba(np.zeros((2, *(model.input_shape or (3,)))))
         assert P.shape[0] == 2
 
 
@@ -314,8 +314,8 @@ def test_a_pickled_array_is_never_unpickled(originals, monkeypatch):
         for n, b in members
     ]
     header = _rechecksummed(json.loads(members[0][1]), members)
-    members[0] = (gio.HEADER_NAME, json.dumps(header).encode())
-    with pytest.raises(gio.ModelFileError, match="corrupted"):
+    members[0] = (container.HEADER_NAME, json.dumps(header).encode())
+    with pytest.raises(container.ModelFileError, match="corrupted"):
         glassnet.load(_write(folder, _zip(members)))
     assert calls == []
 

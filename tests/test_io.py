@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import io as gio
-from glassnet.layers import GELU, Dense, Dropout, LeakyReLU, ReLU, Tanh
+from glassnet import persist
+from glassnet.serialize import atomic, container
+from glassnet.nn.layers import GELU, Dense, Dropout, LeakyReLU, ReLU, Tanh
 
 
 def _net(dtype="float64", output="softmax"):
@@ -54,7 +55,7 @@ def test_file_is_a_zip_with_json_header_and_npy_arrays(saved):
         assert zf.namelist()[0] == "glassnet.json"
         header = json.loads(zf.read("glassnet.json"))
         weights = np.load(stdio.BytesIO(zf.read("arrays/weights.npy")), allow_pickle=False)
-    assert header["format"] == "glassnet" and header["format_version"] == gio.FORMAT_VERSION
+    assert header["format"] == "glassnet" and header["format_version"] == container.FORMAT_VERSION
     assert header["kind"] == "sequential" and header["checksum"].startswith("sha256:")
     assert [layer["class"] for layer in header["meta"]["layers"]][:2] == ["Dense", "LeakyReLU"]
     assert np.array_equal(weights, net.get_weights())
@@ -64,7 +65,7 @@ def test_save_refuses_unknown_objects_and_layers(tmp_path):
     with pytest.raises(TypeError, match="glassnet.save takes"):
         glassnet.save({"not": "a model"}, tmp_path / "x")
 
-    class Custom(glassnet.layers.Identity):
+    class Custom(glassnet.nn.layers.Identity):
         pass
 
     net = glassnet.Sequential([Dense(2, 2), Custom()])
@@ -75,7 +76,7 @@ def test_save_refuses_unknown_objects_and_layers(tmp_path):
 
 def test_encode_refuses_object_arrays():
     with pytest.raises(TypeError, match="no Python objects"):
-        gio.encode("sequential", {}, {"a": np.array([object()])})
+        container.encode("sequential", {}, {"a": np.array([object()])})
 
 
 # ------------------------------------------------------------------------------------------ refusals
@@ -132,7 +133,7 @@ def test_pickle_files_are_never_unpickled(tmp_path):
     np.lib.format.write_array(blob, np.array([_Trap(str(marker))], dtype=object), allow_pickle=True)
     header = {"format": "glassnet", "format_version": 1, "kind": "sequential", "glassnet_version": "x",
               "meta": {}, "arrays": ["weights"]}
-    header["checksum"] = gio._checksum(header, {"weights": blob.getvalue()})
+    header["checksum"] = container._checksum(header, {"weights": blob.getvalue()})
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("glassnet.json", json.dumps(header))
         zf.writestr("arrays/weights.npy", blob.getvalue())
@@ -193,17 +194,17 @@ def test_checksum_catches_changes_the_zip_crc_cannot(saved, tmp_path):
 
 def test_newer_format_version(tmp_path):
     net = _net()
-    kind, meta, arrays = gio.to_state(net)
+    kind, meta, arrays = persist.to_state(net)
     path = tmp_path / "future.glassnet"
-    path.write_bytes(gio.encode(kind, meta, arrays, format_version=gio.FORMAT_VERSION + 1))
+    path.write_bytes(container.encode(kind, meta, arrays, format_version=container.FORMAT_VERSION + 1))
     problem, message = _problem(path)
     assert problem == "newer-format"
-    assert f"version {gio.FORMAT_VERSION + 1}" in message and "upgrade glassnet" in message
+    assert f"version {container.FORMAT_VERSION + 1}" in message and "upgrade glassnet" in message
 
 
 def test_checkpoint_is_not_loaded_as_model(tmp_path):
     path = tmp_path / "ckpt"
-    gio.write_file(path, "checkpoint", {}, {})
+    container.write_file(path, "checkpoint", {}, {})
     with pytest.raises(ValueError, match="--resume"):
         glassnet.load(path)
 
@@ -211,8 +212,8 @@ def test_checkpoint_is_not_loaded_as_model(tmp_path):
 # ------------------------------------------------------------------------------------------ atomic writes
 def test_atomic_write_replaces_and_leaves_no_temporary(tmp_path):
     path = tmp_path / "out.json"
-    gio.write_json(path, {"a": 1})
-    gio.write_json(path, {"a": 2})
+    atomic.write_json(path, {"a": 1})
+    atomic.write_json(path, {"a": 2})
     assert json.loads(path.read_text()) == {"a": 2}
     assert os.listdir(tmp_path) == ["out.json"]
 
@@ -221,13 +222,13 @@ def test_interrupted_write_keeps_the_old_file(saved, tmp_path):
     net, path = saved
     before = path.read_bytes()
     with pytest.raises(KeyboardInterrupt):
-        with gio.atomic_open(path, "wb") as fh:
+        with atomic.atomic_open(path, "wb") as fh:
             fh.write(b"half a mod")
             raise KeyboardInterrupt
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == [path.name]
     # A save that fails while encoding never touches the old file either.
-    net.layers.append(type("Odd", (glassnet.layers.Identity,), {})())
+    net.layers.append(type("Odd", (glassnet.nn.layers.Identity,), {})())
     with pytest.raises(ValueError):
         glassnet.save(net, path)
     assert path.read_bytes() == before
@@ -235,7 +236,7 @@ def test_interrupted_write_keeps_the_old_file(saved, tmp_path):
 
 def test_atomic_open_refuses_append_mode(tmp_path):
     with pytest.raises(ValueError, match="mode must be"):
-        with gio.atomic_open(tmp_path / "x", "ab"):
+        with atomic.atomic_open(tmp_path / "x", "ab"):
             pass
 
 
@@ -264,7 +265,7 @@ def test_estimator_round_trip(tmp_path, name, labels):
 
 def test_estimator_class_names_are_whitelisted(tmp_path):
     path = tmp_path / "evil.glassnet"
-    gio.write_file(path, "estimator", {"class": "os.system", "params": {}, "state": {}}, {})
+    container.write_file(path, "estimator", {"class": "os.system", "params": {}, "state": {}}, {})
     with pytest.raises(ValueError, match="cannot load"):
         glassnet.load(path)
 
@@ -294,11 +295,11 @@ def test_estimator_sizes_that_disagree_with_the_weights_are_refused_before_alloc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf = estimators.MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, y)
-    kind, meta, arrays = gio.to_state(clf)
+    kind, meta, arrays = persist.to_state(clf)
     section, key, value = edit
     meta[section][key] = value
     with pytest.raises(glassnet.ModelFileError, match="weights"):
-        gio.from_state(kind, meta, arrays)
+        persist.from_state(kind, meta, arrays)
 
 
 def test_a_write_removes_temporary_files_left_by_killed_writers_only(tmp_path):
@@ -308,6 +309,6 @@ def test_a_write_removes_temporary_files_left_by_killed_writers_only(tmp_path):
     other = tmp_path / ".n.glassnet.4194305.abc123.tmp"  # another file's temporary
     for p in (dead, alive, other):
         p.write_bytes(b"partial")
-    gio.atomic_write(target, b"complete")
+    atomic.atomic_write(target, b"complete")
     assert target.read_bytes() == b"complete"
     assert not dead.exists() and alive.exists() and other.exists()

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import io as gio
-from glassnet.app import TabularModel
+from glassnet.serialize import container
+from glassnet.tabular import TabularModel
 from glassnet.cli import main
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -110,7 +110,7 @@ def _check_files(out):
     for name in os.listdir(out) if out.exists() else []:
         if not name.endswith(".glassnet"):
             continue
-        kind, meta, _ = gio.read_file(out / name)  # raises on a partial or damaged file
+        kind, meta, _ = container.read_file(out / name)  # raises on a partial or damaged file
         if kind == "checkpoint":
             done = meta["epochs_done"]
         else:

@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from glassnet import layers
+from glassnet.nn import layers
 from gradients import check_layer
 
 ACTIVATION_CLASSES = [

@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from glassnet import losses
+from glassnet.nn import losses
 from gradients import assert_close, numerical_gradient
 
 

@@ -4,7 +4,7 @@ HalfSquaredError and PoissonDeviance."""
 import numpy as np
 import pytest
 
-from glassnet import losses
+from glassnet.nn import losses
 
 
 def numerical_grad(loss, Y, T, w, upstream):

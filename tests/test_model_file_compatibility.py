@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet.app.data import load_dataset, read_csv
+from glassnet.tabular.data import load_dataset, read_csv
 
 FIXTURES = Path(__file__).parent / "fixtures" / "v0.1"
 
@@ -40,9 +40,9 @@ def test_estimators(expected, X):
 
 def test_command_line_models(expected):
     model = gn.load(FIXTURES / "tabular-classification.glassnet")
-    table = read_csv(str(FIXTURES / "table.csv"), "label", features=model.features).table
-    np.testing.assert_array_equal(model.predict_proba(table), expected["tabular_classification_proba"])
-    assert list(model.predict(table)) == expected["tabular_classification_labels"]
+    frame = read_csv(str(FIXTURES / "table.csv"), "label", features=model.features).frame
+    np.testing.assert_array_equal(model.predict_proba(frame), expected["tabular_classification_proba"])
+    assert list(model.predict(frame)) == expected["tabular_classification_labels"]
     model = gn.load(FIXTURES / "tabular-regression.glassnet")
-    table = load_dataset("diabetes").table.take(np.arange(40))
-    np.testing.assert_array_equal(model.predict(table), expected["tabular_regression"])
+    frame = load_dataset("diabetes").frame.iloc[:40]
+    np.testing.assert_array_equal(model.predict(frame), expected["tabular_regression"])

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import layers, losses
-from glassnet._checks import check_X
+from glassnet.nn import layers, losses
+from glassnet.nn.checks import check_X
 
 
 def small_net(activation="tanh", output="softmax", n_out=3, dropout=0.0, seed=0, dtype="float64"):
@@ -31,7 +31,7 @@ def test_an_optimizer_step_on_the_flat_pair_moves_every_layer():
     net = small_net()
     before = [p.copy() for p, _ in net.parameters()]
     net.flat_grads[:] = 1.0
-    gn.optimizers.SGD(0.5).step(net.flat_parameters())
+    gn.optim.SGD(0.5).step(net.flat_parameters())
     for (p, _), b in zip(net.parameters(), before):
         np.testing.assert_allclose(p, b - 0.5)
 
@@ -153,7 +153,7 @@ def test_check_X_allocates_nothing_the_size_of_the_data():
     X = np.random.default_rng(0).normal(size=(4000, 250)).astype(np.float32)  # 4 MB
     tracemalloc.start()
     try:
-        check_X(X, n_features=250, dtype=np.float32)
+        check_X(X, input_shape=(250,), dtype=np.float32)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -174,7 +174,7 @@ def test_a_pickled_network_keeps_its_flat_buffer_and_leaves_the_last_batch_behin
     rng = np.random.default_rng(0)
     net = small_net()
     X, y = rng.normal(size=(6, 4)), rng.integers(0, 3, 6)
-    gn.fit(net, losses.SoftmaxCrossEntropy(), gn.optimizers.SGD(0.1), X, y, epochs=2)
+    gn.fit(net, losses.SoftmaxCrossEntropy(), gn.optim.SGD(0.1), X, y, epochs=2)
     copy = pickle.loads(pickle.dumps(net))
     assert all(getattr(layer, "_X", None) is None for layer in copy.layers)
     np.testing.assert_array_equal(copy.predict_proba(X), net.predict_proba(X))
@@ -182,5 +182,5 @@ def test_a_pickled_network_keeps_its_flat_buffer_and_leaves_the_last_batch_behin
         assert np.shares_memory(param, copy.flat_params) and np.shares_memory(grad, copy.flat_grads)
     # training the copy moves the weights its layers use
     before = copy.layers[0].params["W"].copy()
-    gn.fit(copy, losses.SoftmaxCrossEntropy(), gn.optimizers.SGD(0.1), X, y, epochs=1)
+    gn.fit(copy, losses.SoftmaxCrossEntropy(), gn.optim.SGD(0.1), X, y, epochs=1)
     assert not np.array_equal(copy.layers[0].params["W"], before)

@@ -13,49 +13,56 @@ from sklearn.exceptions import ConvergenceWarning
 from glassnet import sweep
 from glassnet.cli import main
 
-SMALL = ["--param", "hidden_layer_sizes=4,8x4", "--param", "alpha=1e-4,1.0", "--param", "solver=lbfgs",
-         "--param", "max_iter=30", "--cv", "3"]
+SMALL = ["--param", "hidden_layer_sizes", "4", "8,4", "--param", "alpha", "1e-4", "1.0", "--param", "solver", "lbfgs",
+         "--param", "max_iter", "30", "--cv", "3"]
 
 
 @pytest.mark.parametrize(
-    "spec, expected",
-    [("hidden_layer_sizes=32,64x32", ("hidden_layer_sizes", [(32,), (64, 32)])),
-     ("alpha=1e-4,0.001", ("alpha", [1e-4, 1e-3])),
-     ("solver=adam,lbfgs", ("solver", ["adam", "lbfgs"])),
-     ("early_stopping=true,False", ("early_stopping", [True, False])),
-     ("batch_size=auto,32", ("batch_size", ["auto", 32])),
-     ("class_weight=none,balanced", ("class_weight", [None, "balanced"]))],
+    "words, expected",
+    [("hidden_layer_sizes 32 64,32", ("hidden_layer_sizes", [(32,), (64, 32)])),
+     ("alpha 1e-4 0.001", ("alpha", [1e-4, 1e-3])),
+     ("solver adam lbfgs", ("solver", ["adam", "lbfgs"])),
+     ("early_stopping true False", ("early_stopping", [True, False])),
+     ("batch_size auto 32", ("batch_size", ["auto", 32])),
+     ("class_weight none balanced", ("class_weight", [None, "balanced"]))],
 )
-def test_parse_param(spec, expected):
-    assert sweep.parse_param(spec) == expected
+def test_parse_param(words, expected):
+    assert sweep.parse_param(words.split()) == expected
 
 
-@pytest.mark.parametrize("spec", ["alpha", "alpha=", "=1,2", "hidden_layer_sizes=0", "hidden_layer_sizes=a"])
-def test_parse_param_rejects(spec):
-    with pytest.raises(ValueError, match="--param|hidden_layer_sizes"):
-        sweep.parse_param(spec)
+@pytest.mark.parametrize("words", ["alpha", "alpha=1e-4,1e-3", "=1 2", "hidden_layer_sizes 0", "hidden_layer_sizes a",
+                                   "hidden_layer_sizes 64,,32"])
+def test_parse_param_rejects(words):
+    with pytest.raises(ValueError, match="--param|hidden-layer widths"):
+        sweep.parse_param(words.split())
+
+
+def test_layer_sizes_are_written_as_train_writes_them():
+    from glassnet.tabular.config import parse_layers
+
+    assert sweep.parse_param(["hidden_layer_sizes", "64,32"])[1] == [parse_layers("64,32")] == [(64, 32)]
 
 
 def test_cli_prints_ranked_table_and_writes_csv(tmp_path, capsys):
     out = tmp_path / "res.csv"
     assert main(["sweep", "--dataset", "iris", *SMALL, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "grid search on iris" in printed and "hidden_layer_sizes" in printed and "8x4" in printed
+    assert "grid search on iris" in printed and "hidden_layer_sizes" in printed and "8,4" in printed
     with open(out) as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 4
     scores = [float(r["mean_score"]) for r in rows]
     assert scores == sorted(scores, reverse=True)
     assert [int(r["rank"]) for r in rows] == sorted(int(r["rank"]) for r in rows)
-    assert {r["hidden_layer_sizes"] for r in rows} == {"4", "8x4"}
+    assert {r["hidden_layer_sizes"] for r in rows} == {"4", "8,4"}
 
 
 def run(**kw):
-    X, y, task = sweep.load_dataset("wine")
+    data, task = sweep.load_data("wine")
     grid = {"hidden_layer_sizes": [(4,), (8,)], "alpha": [1e-4, 1.0]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return sweep.run_sweep(X, y, grid, task=task, cv=3, seed=1, fixed={"max_iter": 20, "solver": "lbfgs"}, **kw)
+        return sweep.run_sweep(data, grid, task=task, cv=3, seed=1, fixed={"max_iter": 20, "solver": "lbfgs"}, **kw)
 
 
 def strip_time(rows):
@@ -89,11 +96,11 @@ def test_dask_local_cluster_gives_the_same_table(local_result, monkeypatch):
 
 
 def test_random_search_draws_n_iter_settings():
-    X, y, task = sweep.load_dataset("diabetes")
+    data, task = sweep.load_data("diabetes")
     grid = {"alpha": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1], "hidden_layer_sizes": [(4,), (8,)]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        rows = sweep.run_sweep(X, y, grid, task=task, search="random", n_iter=3, cv=2,
+        rows = sweep.run_sweep(data, grid, task=task, search="random", n_iter=3, cv=2,
                                fixed={"max_iter": 10, "solver": "lbfgs"})
     assert len(rows) == 3 and rows[0]["rank"] == 1
     assert len({(r["alpha"], r["hidden_layer_sizes"]) for r in rows}) == 3
@@ -114,10 +121,11 @@ def test_cli_on_csv_with_string_target(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "argv, message",
-    [(["--dataset", "mnist", *SMALL], "Unknown data set"),
-     (["--dataset", "iris", "--param", "alpha=1,2", "--param", "alpha=3,4"], "given twice"),
-     (["--dataset", "iris", "--param", "depth=1,2"], "not a parameter"),
-     (["--dataset", "iris", "--param", "alpha=1e-4"], "nothing to sweep"),
+    [(["--dataset", "mnist", *SMALL], "unknown data set"),
+     (["--dataset", "iris", "--param", "alpha", "1", "2", "--param", "alpha", "3", "4"], "given twice"),
+     (["--dataset", "iris", "--param", "depth", "1", "2"], "not a parameter"),
+     (["--dataset", "iris", "--param", "alpha", "1e-4"], "nothing to sweep"),
+     (["--dataset", "iris", "--param", "alpha=1e-4,1e-3"], "must be a parameter name and its values"),
      (["--dataset", "iris", "--target", "x", *SMALL], "--target applies to --csv"),
      (["--csv", "nope.csv", *SMALL], "--csv needs --target"),
      (["--dataset", "iris", *SMALL[:-2], "--cv", "1"], "--cv must be at least 2")],
@@ -134,30 +142,65 @@ def test_missing_dask_gives_a_clear_error(monkeypatch, capsys, tmp_path):
     assert "pip install 'glassnet[dask]'" in capsys.readouterr().err
 
 
-def test_csv_with_categorical_columns_and_missing_values(tmp_path, capsys):
-    path = tmp_path / "d.csv"
+def _people_csv(path):
     rows = ["age,colour,label"] + [f"{'' if i % 9 == 0 else 20 + i % 30},{['red', 'blue', 'NA'][i % 3]},"
                                    f"{'yes' if i % 2 else 'no'}" for i in range(60)]
     path.write_text("\n".join(rows) + "\n")
-    X, y, task = sweep.load_csv(path, "label")
-    # age (NaN where missing) and one 0/1 column per colour seen; a missing colour is all zeros
-    assert X.shape == (60, 3) and task == "classification"
-    assert np.isnan(X[0, 0]) and np.array_equal(X[:3, 1:], [[0, 1], [1, 0], [0, 0]])
-    assert sorted(set(y)) == ["no", "yes"]
+    return path
+
+
+def test_csv_with_categorical_columns_and_missing_values(tmp_path, capsys):
+    path = _people_csv(tmp_path / "d.csv")
+    data, task = sweep.load_data(csv_path=path, target="label")
+    assert task == "classification" and data.features == [("age", "numeric"), ("colour", "categorical")]
+    # inside each fold: age imputed and standardised, one 0/1 column per colour seen, a missing colour
+    # imputed with the most frequent one, as glassnet train does
+    prepared = sweep.make_estimator(data, task)[:-1].fit_transform(data.frame)
+    assert prepared.shape == (60, 3) and np.isfinite(prepared).all()
+    assert np.array_equal(sweep.targets_for(data, task)[:4], [0, 1, 0, 1])  # classes "no", "yes"
     out = tmp_path / "table.csv"
     assert main(["sweep", "--csv", str(path), "--target", "label", *SMALL, "--out", str(out)]) == 0
     assert out.exists() and "rank" in capsys.readouterr().out
+
+
+def test_a_sweeps_best_setting_retrained_with_train_sees_the_same_design_matrix(tmp_path):
+    from glassnet.tabular import Run, TrainConfig
+
+    path = _people_csv(tmp_path / "d.csv")
+    data, task = sweep.load_data(csv_path=path, target="label")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        rows = sweep.run_sweep(data, {"hidden_layer_sizes": [(4,), (6, 3)]}, task=task, cv=3,
+                               fixed={"max_iter": 5})
+    best = sweep.make_estimator(data, task, hidden_layer_sizes=rows[0]["hidden_layer_sizes"], max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        best.fit(data.frame, sweep.targets_for(data, task))
+    run = Run(TrainConfig(dataset=None, csv=str(path), target="label", layers=rows[0]["hidden_layer_sizes"],
+                          validation_fraction=0.0, early_stopping=0, epochs=1), str(tmp_path / "out"))
+    np.testing.assert_array_equal(best[:-1].transform(data.frame), run.X["train"])
+    np.testing.assert_array_equal(sweep.targets_for(data, task), run.y["train"])
+
+
+def test_regression_targets_are_standardised_in_each_fold_as_train_does():
+    data, task = sweep.load_data("diabetes")
+    est = sweep.make_estimator(data, task, hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(data.frame, sweep.targets_for(data, task))
+    y = data.y
+    assert est.transformer_.mean_ == pytest.approx(y.mean()) and est.transformer_.scale_ == pytest.approx(y.std())
 
 
 def test_csv_errors(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("a,b,label\n1,x,0\n")
     with pytest.raises(ValueError, match="no column 'target'"):
-        sweep.load_csv(path, "target")
-    path.write_text("a,label\n1.5,red\n")
-    with pytest.raises(ValueError, match="not numeric"):
-        sweep.load_csv(path, "label", task="regression")
-    assert np.array_equal(sweep.load_csv(path, "label")[1], ["red"])
+        sweep.load_data(csv_path=path, target="target")
+    path.write_text("a,label\n1.5,red\n2.5,blue\n")
+    data, task = sweep.load_data(csv_path=path, target="label", task="regression")
+    with pytest.raises(ValueError, match="regression needs numeric targets"):
+        sweep.targets_for(data, task)
 
 
 def test_dask_backend_is_active_inside_the_block():

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import callbacks, layers, losses, optimizers
-from glassnet.training import batch_indices
+from glassnet.nn import layers, losses
+from glassnet.optim import optimizers
+from glassnet.training import batch_indices, callbacks
 
 
 def blobs(n=120, seed=0):
@@ -80,7 +81,7 @@ def test_validation_metrics_and_early_stopping_restore_the_best_epoch():
 def test_a_callback_returning_true_stops_training():
     X, y = blobs(30)
     seen = []
-    stop_at_3 = callbacks.LambdaCallback(lambda epoch, history, net: seen.append(epoch) or epoch == 2)
+    stop_at_3 = callbacks.LambdaCallback(on_epoch_end=lambda loop: seen.append(loop.epoch) or loop.epoch == 2)
     history = gn.fit(net(), losses.SoftmaxCrossEntropy(), optimizers.SGD(0.1), X, y, epochs=10, callbacks=[stop_at_3])
     assert seen == [0, 1, 2] and history.epochs == 3
 

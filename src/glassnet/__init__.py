@@ -1,31 +1,54 @@
 """glassnet: neural networks in plain NumPy where every gradient is written out and checked.
 
-The core (this package's top level) is layers, activations, losses, initialisers, optimisers, a
-network container and a training loop. Faces built on it live in sub-packages and import the core,
-never the other way round.
+The package is built in rings (see ARCHITECTURE.md): the core (:mod:`glassnet.nn`,
+:mod:`glassnet.optim`, :mod:`glassnet.training`), file formats (:mod:`glassnet.serialize`), the faces
+built on them (:mod:`glassnet.estimators`, :mod:`glassnet.tabular`, the command line).
+
+The names below are loaded on first use, so ``import glassnet`` costs almost nothing and loads
+neither scikit-learn nor matplotlib::
+
+    import glassnet as gn
+    net = gn.Sequential([gn.nn.Dense(4, 8), gn.nn.Tanh(), gn.nn.Dense(8, 3)], output="softmax")
+    history = gn.fit(net, gn.nn.SoftmaxCrossEntropy(), gn.optim.Adam(0.01), X, y, epochs=20)
 """
 
-from . import callbacks, functional, initializers, layers, losses, optimizers, schedules
-from .gradcheck import GradientCheckError, gradcheck
-from .io import ModelFileError, load, save
-from .network import Sequential
-from .training import DivergenceError, History, fit
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+
+from ._version import __version__
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "Sequential": "glassnet.nn",
+    "fit": "glassnet.training",
+    "History": "glassnet.training",
+    "DivergenceError": "glassnet.training",
+    "gradcheck": "glassnet.training",
+    "GradientCheckError": "glassnet.training",
+    "save": "glassnet.persist",
+    "load": "glassnet.persist",
+    "ModelFileError": "glassnet.serialize.container",
+    "MLPClassifier": "glassnet.estimators",
+    "MLPRegressor": "glassnet.estimators",
+}
+_SUBPACKAGES = ("nn", "optim", "training", "serialize", "estimators", "tabular", "datasets", "plotting",
+                "experiments", "persist", "sweep", "cli")
 
 
 def __getattr__(name):
-    # The scikit-learn face (glassnet.estimators) imports only the core, and is loaded on first use
-    # so that ``import glassnet`` does not pay for importing scikit-learn.
-    if name in ("MLPClassifier", "MLPRegressor"):
-        from . import estimators
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f"glassnet.{name}")
+    else:
+        raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+    globals()[name] = value  # looked up once
+    return value
 
-        return getattr(estimators, name)
-    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS, *_SUBPACKAGES])
 
 
-__all__ = [
-    "DivergenceError", "GradientCheckError", "History", "MLPClassifier", "MLPRegressor", "ModelFileError",
-    "Sequential", "callbacks", "fit", "functional", "gradcheck", "initializers", "layers", "load", "losses",
-    "optimizers", "save", "schedules", "__version__",
-]
+__all__ = ["__version__", *_EXPORTS]

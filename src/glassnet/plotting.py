@@ -21,6 +21,7 @@ The figures:
 
 from __future__ import annotations
 
+import io
 import os
 
 import numpy as np
@@ -28,6 +29,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from .serialize.atomic import atomic_write
 
 __all__ = [
     "batch_costs", "confusion_matrix", "confusion_matrix_from_counts", "decision_regions",
@@ -48,7 +51,8 @@ def _figure(figsize=(6, 4)) -> Figure:
 
 
 def save(fig: Figure, path, dpi: int = 100) -> Figure:
-    """Write ``fig`` to ``path`` (parent folders are created) and return it.
+    """Write ``fig`` to ``path`` atomically (parent folders are created) and return it; the format
+    follows the suffix (PNG, SVG, PDF, ...).
 
     The figure is not registered with ``pyplot``, so nothing stays open after it is garbage collected.
     """
@@ -56,8 +60,15 @@ def save(fig: Figure, path, dpi: int = 100) -> Figure:
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    fmt = os.path.splitext(path)[1].lstrip(".").lower() or "png"
+    atomic_write(path, _render(fig, fmt, dpi))
     return fig
+
+
+def _render(fig: Figure, fmt: str, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def _finish(fig, path):
@@ -379,11 +390,10 @@ def confusion_matrix(y_true, y_pred, *, labels=None, normalize=False, title=None
     y_pred = np.asarray(y_pred).ravel()
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length, got {y_true.size} and {y_pred.size}.")
+    from sklearn.metrics import confusion_matrix as count
+
     labels = list(np.unique(np.concatenate([y_true, y_pred]))) if labels is None else list(labels)
-    index = {c: i for i, c in enumerate(labels)}
-    counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
-    for t, p in zip(y_true, y_pred):
-        counts[index[t], index[p]] += 1
+    counts = count(y_true, y_pred, labels=labels)
     return confusion_matrix_from_counts(counts, labels, normalize=normalize, title=title, path=path)
 
 
@@ -451,8 +461,4 @@ def weight_images(W, image_shape, *, max_units=32, title=None, path=None) -> Fig
 
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
     """The figure rendered as PNG bytes (for embedding in a page)."""
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return buffer.getvalue()
+    return _render(fig, "png", dpi)

@@ -1,97 +1,63 @@
 """Hyperparameter sweeps: grid or random search with cross-validation, locally or on a Dask cluster.
 
 The search itself is scikit-learn's :class:`~sklearn.model_selection.GridSearchCV` or
-:class:`~sklearn.model_selection.RandomizedSearchCV`; the fits run in parallel through joblib, on local
-cores (``n_jobs``) or on a Dask cluster (``dask="local"`` or a scheduler address), where joblib's
-``"dask"`` backend ships each fit to a worker. Every fit is seeded (the estimator's ``random_state``
-and the folds' shuffling), so the table is the same whichever way it runs.
+:class:`~sklearn.model_selection.RandomizedSearchCV` over the parameters of glassnet's
+``MLPClassifier``/``MLPRegressor``. The data go through the same preparation as ``glassnet train``:
+the :class:`~glassnet.tabular.Preprocessor` (imputing, standardising, one-hot encoding), fitted inside
+each fold so that nothing leaks between them, and the same target encoding (regression targets
+standardised, inside each fold too). The fits run in parallel through joblib, on local cores
+(``n_jobs``) or on a Dask cluster (``dask="local"`` or a scheduler address), where joblib's ``"dask"``
+backend ships each fit to a worker. Every fit is seeded (the estimator's ``random_state`` and the
+folds' shuffling), so the table is the same whichever way it runs.
 
-Parameter values on the command line (see :func:`parse_param`)::
+Parameter values on the command line (see :func:`parse_param`), layer sizes written as for
+``glassnet train --layers``::
 
-    hidden_layer_sizes=32,64x32     ->  [(32,), (64, 32)]
-    alpha=1e-4,1e-3                 ->  [0.0001, 0.001]
-    solver=adam,lbfgs               ->  ["adam", "lbfgs"]
-    early_stopping=true,false       ->  [True, False]
+    hidden_layer_sizes 32 64,32     ->  [(32,), (64, 32)]
+    alpha 1e-4 1e-3                 ->  [0.0001, 0.001]
+    solver adam lbfgs               ->  ["adam", "lbfgs"]
+    early_stopping true false       ->  [True, False]
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import re
+import io
 
-import numpy as np
-
-from .app.data import DATASETS
+from .serialize.atomic import atomic_write
+from .tabular.config import parse_layers
+from .tabular.data import infer_task, load_dataset, read_csv
+from .tabular.targets import TargetEncoder
 
 TASKS = ("auto", "classification", "regression")
 
-_SIZES = re.compile(r"^\d+(x\d+)*$")
-
 
 # ---------------------------------------------------------------------- data
-def load_dataset(name):
-    """``(X, y, task)`` for a bundled data set, the ones ``glassnet train`` knows
-    (``breast_cancer`` is accepted for ``breast-cancer``)."""
-    from .app.data import load_dataset as load
-
-    key = name.replace("_", "-")
-    if key not in DATASETS:
-        raise ValueError(f"Unknown data set {name!r}; expected one of {sorted(DATASETS)} (or --csv PATH).")
-    data = load(key)
-    return _as_arrays(data, data.task)
-
-
-def load_csv(path, target, task="auto"):
-    """``(X, y, task)`` from a CSV file with a header row; ``target`` names the label column.
-
-    The file is read as ``glassnet train`` reads it (:func:`glassnet.app.data.read_csv`).
-    ``task="auto"`` picks classification for text labels or at most 20 distinct whole numbers.
-    """
-    from .app.data import read_csv
-
-    return _as_arrays(read_csv(path, target), task)
-
-
-def _as_arrays(data, task):
-    """A :class:`glassnet.app.data.Dataset` as ``(X, y, task)`` for the search.
-
-    Numeric columns stay as they are (missing cells are NaN, imputed inside each cross-validation
-    fold by the search's pipeline); categorical ones are one-hot encoded here, one 0/1 column per
-    category present (a missing cell is all zeros; the categories carry no target information).
-    """
-    from .app.data import infer_task, label_text, regression_targets
-
-    table = data.table
-    blocks = []
-    for name in table.names:
-        column = table.columns[name]
-        if table.kinds[name] == "numeric":
-            blocks.append(np.asarray(column, dtype=np.float64)[:, None])
-        else:
-            categories = sorted({v for v in column if v is not None})
-            blocks.append(np.array([[v == c for c in categories] for v in column], dtype=np.float64))
-    X = np.hstack(blocks)
-    if task in (None, "auto"):
-        task = infer_task(data.y)
-    if task == "regression":
-        try:
-            y = regression_targets(data.y, data.target)
-        except ValueError:
-            raise ValueError(f"target {data.target!r} is not numeric, so it cannot be a regression target.") from None
+def load_data(dataset=None, csv_path=None, target=None, task="auto"):
+    """``(data, task)``: a bundled set or a CSV file, read as ``glassnet train`` reads it."""
+    if csv_path is not None:
+        data = read_csv(csv_path, target)
     else:
-        labels = [label_text(v) for v in data.y]
-        numeric = all(label.lstrip("-").isdigit() for label in labels)
-        y = np.array([int(v) for v in labels]) if numeric else np.array(labels)
-    return X, y, task
+        data = load_dataset(dataset)
+    if task in (None, "auto"):
+        task = data.task or infer_task(data.y)
+    return data, task
+
+
+def targets_for(data, task):
+    """``y`` for the search: class indices (every class of the data, in ``glassnet train``'s order),
+    or the raw values, which :func:`make_estimator` standardises inside each fold."""
+    encoder = TargetEncoder(task, data.classes, data.target)
+    if task == "classification":
+        return encoder.fit(data.y).transform(data.y)
+    return encoder.fit(data.y).inverse_transform(encoder.transform(data.y))
 
 
 # ---------------------------------------------------------------------- parameters
 def parse_value(text):
-    """One value from the command line: ``64x32`` -> (64, 32), then int, float, bool, None, str."""
+    """One value from the command line: int, float, bool, None, or else the text itself."""
     text = text.strip()
-    if _SIZES.match(text) and "x" in text:
-        return tuple(int(v) for v in text.split("x"))
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
@@ -105,28 +71,20 @@ def parse_value(text):
     return text
 
 
-def parse_param(spec):
-    """``"name=v1,v2"`` -> ``("name", [v1, v2])``; ``hidden_layer_sizes`` values are always tuples."""
-    if "=" not in spec:
-        raise ValueError(f"--param {spec!r} must look like NAME=VALUE[,VALUE...], e.g. alpha=1e-4,1e-3.")
-    name, _, values = spec.partition("=")
-    name = name.strip()
-    parts = [v for v in values.split(",") if v.strip()]
-    if not name or not parts:
-        raise ValueError(f"--param {spec!r} must look like NAME=VALUE[,VALUE...], e.g. alpha=1e-4,1e-3.")
-    parsed = [parse_value(v) for v in parts]
+def parse_param(words):
+    """``["name", "v1", "v2"]`` -> ``("name", [v1, v2])``; ``hidden_layer_sizes`` values are always
+    tuples, written as for ``glassnet train --layers`` (``64,32``)."""
+    name, values = (words[0].strip(), [w for w in words[1:] if w.strip()]) if words else ("", [])
+    if not name or "=" in name or not values or not name.isidentifier():
+        raise ValueError(f"--param {' '.join(words)!r} must be a parameter name and its values, e.g. "
+                         "--param alpha 1e-4 1e-3 or --param hidden_layer_sizes 32 64,32.")
     if name == "hidden_layer_sizes":
-        parsed = [v if isinstance(v, tuple) else (v,) for v in parsed]
-        for v in parsed:
-            if not all(isinstance(s, int) and s > 0 for s in v):
-                raise ValueError(
-                    f"hidden_layer_sizes values must be positive integers like 64 or 64x32, got {v!r}."
-                )
-    return name, parsed
+        return name, [parse_layers(v) for v in values]
+    return name, [parse_value(v) for v in values]
 
 
 def parse_grid(specs):
-    """A parameter grid from several ``--param`` strings (a name given twice is an error)."""
+    """A parameter grid from several ``--param`` word lists (a name given twice is an error)."""
     grid = {}
     for spec in specs:
         name, values = parse_param(spec)
@@ -170,29 +128,34 @@ def dask_backend(address):
 
 
 # ---------------------------------------------------------------------- the search
-def make_estimator(task, scale=True, impute=False, **params):
-    """An MLPClassifier or MLPRegressor, behind a StandardScaler unless ``scale=False`` and a median
-    SimpleImputer when ``impute`` (data with missing values); both are fitted inside each fold."""
-    from sklearn.impute import SimpleImputer
+def make_estimator(data, task, **params):
+    """The estimator a sweep cross-validates: ``glassnet train``'s preparation of ``data``'s columns,
+    then an MLPClassifier or MLPRegressor with ``params``; a regressor learns standardised targets
+    (:class:`~sklearn.compose.TransformedTargetRegressor`), as ``glassnet train`` does."""
+    from sklearn.compose import TransformedTargetRegressor
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
 
     from .estimators import MLPClassifier, MLPRegressor
+    from .tabular.preprocess import Preprocessor
 
-    est = (MLPClassifier if task == "classification" else MLPRegressor)(**params)
-    steps = [("impute", SimpleImputer(strategy="median"))] if impute else []
-    steps += [("scale", StandardScaler())] if scale else []
-    return Pipeline([*steps, ("mlp", est)]) if steps else est
+    if task == "classification":
+        return Pipeline([("prepare", Preprocessor(data.features)), ("mlp", MLPClassifier(**params))])
+    pipe = Pipeline([("prepare", Preprocessor(data.features)), ("mlp", MLPRegressor(**params))])
+    return TransformedTargetRegressor(pipe, transformer=TargetEncoder("regression", target=data.target))
 
 
-def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None, n_jobs=None, seed=0,
-              dask=None, scale=True, fixed=None):
+def _prefix(task):
+    """Where the MLP's parameters sit inside :func:`make_estimator`'s estimator."""
+    return "mlp__" if task == "classification" else "regressor__mlp__"
+
+
+def run_sweep(data, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None, n_jobs=None, seed=0,
+              dask=None, fixed=None):
     """Cross-validate every setting of ``grid`` and return the rows of the ranked table.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
+    data : glassnet.tabular.Dataset
     grid : dict of str -> list
         Estimator parameters and the values to try.
     task : {"classification", "regression"}
@@ -227,11 +190,9 @@ def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
         raise ValueError(f"search must be 'grid' or 'random', got {search!r}.")
     fixed = dict(fixed or {})
     fixed.setdefault("random_state", seed)
-    impute = bool(np.isnan(np.asarray(X, dtype=np.float64)).any())  # missing cells of a CSV file
-    est = make_estimator(task, scale=scale, impute=impute, **fixed)
-    in_pipeline = hasattr(est, "named_steps")
-    prefix = "mlp__" if in_pipeline else ""
-    valid = est.named_steps["mlp"].get_params() if in_pipeline else est.get_params()
+    est = make_estimator(data, task, **fixed)
+    prefix = _prefix(task)
+    valid = {k[len(prefix):] for k in est.get_params() if k.startswith(prefix)}
     for name in grid:
         if name not in valid:
             raise ValueError(f"{name!r} is not a parameter of the estimator; expected one of {sorted(valid)}.")
@@ -244,7 +205,7 @@ def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
                                       refit=False, random_state=seed)
     context = dask_backend(dask) if dask else contextlib.nullcontext()
     with context:
-        searcher.fit(X, y)
+        searcher.fit(data.frame, targets_for(data, task))
     res = searcher.cv_results_
     rows = []
     for i, params in enumerate(res["params"]):
@@ -262,7 +223,7 @@ def run_sweep(X, y, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
 
 def format_value(value):
     if isinstance(value, tuple):
-        return "x".join(str(v) for v in value)
+        return ",".join(str(v) for v in value)
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
@@ -281,11 +242,12 @@ def format_table(rows):
 
 
 def write_csv(rows, path):
-    """Write the ranked rows to ``path`` (hidden sizes as ``64x32``)."""
+    """Write the ranked rows to ``path`` atomically (hidden sizes as ``64,32``)."""
     if not rows:
         raise ValueError("no results to write.")
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(list(rows[0]))
-        for r in rows:
-            writer.writerow(["x".join(map(str, v)) if isinstance(v, tuple) else v for v in r.values()])
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(rows[0]))
+    for r in rows:
+        writer.writerow([format_value(v) if isinstance(v, tuple) else v for v in r.values()])
+    atomic_write(path, buf.getvalue())

@@ -1,20 +1,22 @@
 """The ``glassnet`` command line: one sub-command per module in ``COMMANDS``.
 
-Each module provides ``add_parser(subparsers)`` and ``run(args) -> int``. Errors a user can fix
-(``ValueError``, ``OSError``, ...) are printed as one ``glassnet: error: ...`` line with exit code 2;
-``--debug`` shows the traceback instead.
+Each module provides ``add_parser(subparsers)`` and ``run(args) -> int``, and imports what its command
+needs inside ``run``, so that building the parser (``--help``, ``--version``) loads neither
+scikit-learn nor matplotlib. Errors a user can fix (``ValueError``, ``OSError``, ...) are printed as
+one ``glassnet: error: ...`` line with exit code 2; ``--debug`` shows the traceback instead. Ctrl-C
+at any moment prints one line, ``glassnet: interrupted``, with exit code 130.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 
-from .. import __version__
+from .._version import __version__
+from . import evaluate, experiment, info, predict, sweep, train
 
-COMMANDS = ["train", "evaluate", "predict", "info", "experiment", "sweep"]
+COMMANDS = [train, evaluate, predict, info, experiment, sweep]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,15 +25,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMANDS:
-        importlib.import_module(f"glassnet.cli.{name}").add_parser(sub)
+    for command in COMMANDS:
+        command.add_parser(sub)
     return parser
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = None
     try:
+        args = build_parser().parse_args(argv)
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("glassnet: interrupted", file=sys.stderr)
@@ -41,7 +43,7 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except (ValueError, TypeError, OSError, FloatingPointError) as exc:
-        if args.debug:
+        if args is None or args.debug:
             raise
         print(f"glassnet: error: {_describe(exc)}", file=sys.stderr)
         return 2

@@ -17,15 +17,16 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from ._data import load_model, model_data
+    from ..tabular.data import data_for_model
+    from ._data import load_model
 
     model = load_model(args.model)
-    name, table, y = model_data(model, args.data, args.csv, args.target)
-    result = model.evaluate(table, y)
+    data = data_for_model(model.features, args.target or model.target, args.data, args.csv)
+    result = model.evaluate(data.frame, data.y)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{name}: {result['n_samples']} rows")
+    print(f"{data.name}: {result['n_samples']} rows")
     for key, value in result.items():
         if key not in ("n_samples", "per_class", "confusion_matrix"):
             print(f"  {key:<10} {value:.4f}")

@@ -25,12 +25,11 @@ def _print_section(title, mapping):
 
 
 def run(args) -> int:
-    from .. import io
-    from ..app import TabularModel
-    from ..app.model import SPLITS
-    from ..network import Sequential
+    from ..nn import Sequential
+    from ..persist import load
+    from ..tabular.model import SPLITS, TabularModel
 
-    model = io.load(args.model)
+    model = load(args.model)
     if isinstance(model, TabularModel):
         info = model.info
         if args.json:
@@ -41,7 +40,8 @@ def run(args) -> int:
         for line in repr(model.net).splitlines():
             print(f"  {line}")
         feats = [f"{n} ({k})" for n, k in model.features]
-        _print_section("inputs", {"columns": feats, "after preprocessing": len(model.preprocessor.output_names)})
+        n_inputs = len(model.preprocessor.get_feature_names_out())
+        _print_section("inputs", {"columns": feats, "after preprocessing": n_inputs})
         if model.classes:
             _print_section("classes", {"labels": model.classes})
         _print_section("training data", info.get("data", {}))

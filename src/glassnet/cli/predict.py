@@ -17,12 +17,12 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from .. import io
-    from ._data import load_model, model_data
+    from ..serialize.atomic import atomic_write
+    from ..tabular.data import data_for_model
+    from ._data import load_model
 
     model = load_model(args.model)
-    _, table, _ = model_data(model, csv=args.csv, need_target=False)
-    X = model.transform(table)
+    X = model.transform(data_for_model(model.features, None, csv=args.csv).frame)
     labels = model.predict_matrix(X)
     buf = _io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -37,6 +37,6 @@ def run(args) -> int:
         writer.writerow(header)
         for value in labels:
             writer.writerow([repr(float(value))])
-    io.atomic_write(args.output, buf.getvalue())
+    atomic_write(args.output, buf.getvalue())
     print(f"wrote {len(labels)} predictions to {args.output}")
     return 0

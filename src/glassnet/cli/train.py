@@ -12,20 +12,6 @@ import signal
 import sys
 import threading
 
-from .. import io
-
-MODEL_NAME = "model.glassnet"
-
-
-def _layers(text):
-    try:
-        widths = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        widths = ()
-    if not widths or min(widths) < 1:
-        raise ValueError(f"--layers takes positive hidden-layer widths separated by commas, like 64,32; got {text!r}.")
-    return widths
-
 
 def add_parser(subparsers):
     p = subparsers.add_parser(
@@ -69,11 +55,11 @@ def add_parser(subparsers):
 
 
 def _config(args):
-    from ..app.trainer import TrainConfig
+    from ..tabular.config import TrainConfig, parse_layers
 
     return TrainConfig(
         dataset=None if args.csv else args.dataset, csv=os.path.abspath(args.csv) if args.csv else None,
-        target=args.target, task=args.task, layers=_layers(args.layers),
+        target=args.target, task=args.task, layers=parse_layers(args.layers),
         activation=args.activation, optimizer=args.optimizer, learning_rate=args.learning_rate, epochs=args.epochs,
         batch_size=args.batch_size, l2=args.l2, dropout=args.dropout, early_stopping=args.early_stopping,
         validation_fraction=args.validation_fraction, test_fraction=args.test_fraction, seed=args.seed, dtype=args.dtype,
@@ -100,62 +86,10 @@ def sigint_requests(flag):
         signal.signal(signal.SIGINT, previous)
 
 
-def write_outputs(run, out):
-    """Model, metrics.json, figures and report.html for a finished (or interrupted) run."""
-    import numpy as np
-
-    from ..report import write_report
-
-    model = run.model
-    model_path = os.path.join(out, MODEL_NAME)
-    io.save(model, model_path)
-    io.write_json(os.path.join(out, "metrics.json"),
-                  {**run.results, "data": model.info["data"], "config": model.info["config"]})
-    if run.X_test is not None:
-        X_eval, y_eval, name = run.X_test, run.y_test, "test"
-    elif run.X_val is not None:
-        X_eval, y_eval, name = run.X_val, run.y_val, "validation"
-    else:
-        X_eval, y_eval, name = run.X_train, run.y_train, "training"
-    y_all = None
-    if run.task == "classification":
-        y_all = np.empty(run.dataset.table.n_rows, dtype=np.int64)
-        y_all[run.train_rows] = run.y_train
-        if len(run.val_rows):
-            y_all[run.val_rows] = run.y_val
-        if len(run.test_rows):
-            y_all[run.test_rows] = run.y_test
-    write_report(out, model, X_eval, y_eval, name, run.dataset.table, y_all)
-    return model_path
-
-
-def prepare_out(out):
-    """Create ``out`` if needed and make sure files can be written in it, before any training.
-
-    Returns True when this call created the folder (so a failed run can remove it again).
-    """
-    import tempfile
-
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise NotADirectoryError(f"--out {out} is a file, not a folder; give a folder for the outputs.")
-    created = not os.path.exists(out)
-    try:
-        os.makedirs(out, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise type(exc)(f"cannot write to the output folder {out}: {exc.strerror or exc}.") from None
-    return created
-
-
-def _remove_if_empty(out):
-    with contextlib.suppress(OSError):
-        os.rmdir(out)  # only succeeds on an empty folder
-
-
 def run(args) -> int:
-    from ..app.model import SPLITS
-    from ..app.trainer import Run
+    from ..tabular import Run
+    from ..tabular.model import SPLITS
+    from ..tabular.outputs import prepare_out, remove_if_empty, write_outputs
     from ..training import DivergenceError
 
     say = (lambda *a, **k: None) if args.quiet else (lambda *a, **k: print(*a, **k))
@@ -163,10 +97,9 @@ def run(args) -> int:
     if args.resume:
         out = args.resume
         job = Run.resume(out)
-        say(f"resuming {job.dataset.name} from epoch {job.start_epoch} of {job.config.epochs} ({out})")
+        say(f"resuming {job.dataset.name} from epoch {job.epochs_done} of {job.config.epochs} ({out})")
     else:
         config = _config(args)
-        config.check()
         name = os.path.splitext(os.path.basename(config.csv))[0] if config.csv else config.dataset
         out = args.out or os.path.join("out", name)
         created = prepare_out(out)
@@ -174,12 +107,12 @@ def run(args) -> int:
             job = Run(config, out)
         except BaseException:
             if created:
-                _remove_if_empty(out)
+                remove_if_empty(out)
             raise
         c = job.config
         say(f"training {job.task} of {job.dataset.target!r} on {job.dataset.name}: "
-            f"{len(job.train_rows)} training, {len(job.val_rows)} validation and {len(job.test_rows)} test rows, "
-            f"{len(job.model.preprocessor.output_names)} inputs, hidden layers {list(c.layers)}, "
+            f"{len(job.rows['train'])} training, {len(job.rows['validation'])} validation and "
+            f"{len(job.rows['test'])} test rows, {job.X['train'].shape[1]} inputs, hidden layers {list(c.layers)}, "
             f"{c.optimizer} lr={c.learning_rate:g}, up to {c.epochs} epochs")
     try:
         with sigint_requests(job.interrupt):
@@ -188,10 +121,9 @@ def run(args) -> int:
         # Nothing of this run is written: the model, metrics and report would describe a broken
         # network. Checkpoints written before the divergence stay, each a complete earlier state.
         if created:
-            _remove_if_empty(out)
-        where = str(exc).split("; the weights")[0]  # the core says where, and the likely cause
-        raise DivergenceError(f"training diverged: {where}; try a smaller --learning-rate. "
-                              f"No model, metrics or report was written to {out}.") from None
+            remove_if_empty(out)
+        raise ValueError(f"training diverged: {exc}; try a smaller --learning-rate. No model, metrics or report "
+                         f"was written to {out}.") from None
     model_path = write_outputs(job, out)
     res = job.results
     key = "accuracy" if job.task == "classification" else "r2"

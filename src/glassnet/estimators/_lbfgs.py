@@ -1,7 +1,7 @@
 """``solver="lbfgs"``: SciPy's L-BFGS-B on the network's flat parameter buffer.
 
-The objective and its gradient come from the core: :func:`glassnet.training.train_step` with an
-optimizer whose step does nothing leaves the loss (with the L2 penalty) and the flat gradient behind.
+The objective and its gradient come from the core: :func:`glassnet.training.objective` gives the
+loss (with the L2 penalty) and leaves the flat gradient in the network.
 """
 
 from __future__ import annotations
@@ -13,16 +13,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-from ..training import train_step
-
-
-class _NoStep:
-    """An optimizer that keeps the weights: lets ``train_step`` compute loss and gradient only."""
-
-    lr = 0.0
-
-    def step(self, pairs):
-        pass
+from ..training import objective
 
 
 def fit_lbfgs(est, X, Y, sample_weight):
@@ -31,11 +22,10 @@ def fit_lbfgs(est, X, Y, sample_weight):
     loss_fn = est._loss_fn = est._make_loss()
     T = est._loss_targets(Y)
     l2 = est.alpha / (X.shape[0] if sample_weight is None else float(sample_weight.sum()) or 1.0)
-    no_step = _NoStep()
 
     def loss_and_grad(flat):
         net.set_weights(flat.astype(net.dtype, copy=False))
-        loss, _ = train_step(net, loss_fn, no_step, X, T, sample_weight, l2)
+        loss, _ = objective(net, loss_fn, X, T, sample_weight, l2)
         return loss, net.flat_grads.astype(np.float64)
 
     bar = None

@@ -12,7 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from .. import losses
+from ..nn import losses
 from .base import STOCHASTIC_SOLVERS, BaseMLP
 
 
@@ -31,9 +31,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     class_weight : dict, "balanced" or None, default=None
         Multiplies each sample's weight by its class's weight (as in :class:`LogisticRegression`).
     callbacks : list or None, default=None
-        Called after each epoch: plain callables as ``f(history)`` (a :class:`glassnet.History` with
-        ``"loss"`` and, with early stopping, ``"val_loss"`` and ``"val_score"``), or
-        :class:`glassnet.callbacks.Callback` objects. One returning True stops training.
+        :class:`glassnet.training.Callback` objects, which see every event of the training loop, or
+        plain functions ``f(loop)`` called after each epoch (``loop.history`` has ``"loss"`` and, with
+        early stopping, ``"val_loss"`` and ``"val_score"``); one returning True stops training.
     early_stopping_metric : {"score", "loss"}, default="score"
         What early stopping monitors on the validation split: accuracy (scikit-learn's rule) or the
         validation loss. Either way the best epoch's weights are restored.

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from .. import losses
+from ..nn import losses
 from .base import STOCHASTIC_SOLVERS, BaseMLP
 
 REGRESSION_LOSSES = ("squared_error", "poisson", "absolute_error", "huber")
@@ -26,7 +26,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     loss : {"squared_error", "poisson", "absolute_error", "huber"}, default="squared_error"
         ``"squared_error"`` is half the squared error and ``"poisson"`` half the Poisson deviance on a
         log link (predictions ``exp(z)``), as in scikit-learn; ``"absolute_error"`` and ``"huber"`` are
-        glassnet's additions (:class:`glassnet.losses.AbsoluteError`, :class:`glassnet.losses.Huber`).
+        glassnet's additions (:class:`glassnet.nn.AbsoluteError`, :class:`glassnet.nn.Huber`).
     huber_delta : float > 0, default=1.0
         Where the Huber loss turns from quadratic to linear.
     """

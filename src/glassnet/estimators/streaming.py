@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import is_classifier as sklearn_is_classifier
 
-from .._checks import check_positive_int
+from ..nn.checks import check_positive_int
 
 
 def iter_blocks(X, y=None, block_size=None):

@@ -10,6 +10,10 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ..serialize.atomic import atomic_write
+from ..serialize.container import jsonable
+from ..training import metrics
+
 
 def experiment_dir(out_dir, name: str) -> Path:
     """``out_dir/name``, created if missing."""
@@ -20,29 +24,10 @@ def experiment_dir(out_dir, name: str) -> Path:
     return directory
 
 
-def to_jsonable(value):
-    """NumPy scalars and arrays (also inside dicts, lists and tuples) as plain Python values."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
 def write_results(directory: Path, results: dict) -> dict:
     """Write ``results`` to ``directory/results.json`` and return the JSON-ready copy."""
-    results = to_jsonable(results)
-    with open(directory / "results.json", "w", encoding="utf-8") as fh:
-        json.dump(results, fh, indent=2, sort_keys=True)
-        fh.write("\n")
+    results = jsonable(results)
+    atomic_write(directory / "results.json", json.dumps(results, indent=2, sort_keys=True) + "\n")
     return results
 
 
@@ -60,7 +45,7 @@ def forward_upto(net, X, n_layers: int) -> np.ndarray:
 
 def accuracy(net, X, y) -> float:
     """Fraction of samples in ``X`` whose predicted class is ``y``."""
-    return float(np.mean(net.predict(X) == np.asarray(y).ravel()))
+    return metrics.score("accuracy", np.asarray(y).ravel(), net.predict(X))
 
 
 def single_threaded_blas(run):

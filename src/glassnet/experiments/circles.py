@@ -24,7 +24,7 @@ Network and training (glassnet)
 Where the seed's code and text disagree
     Seed 000's text calls the moment a "velocity" slowed by "resistance" (``update_velocity``); seed
     001's code names it ``M`` (``update_momentum``), with the same rule ``M(i+1) = lambda M(i) - mu
-    dxi/dtheta``, ``theta += M``, which is ``glassnet.optimizers.Momentum``. The code defines
+    dxi/dtheta``, ``theta += M``, which is ``glassnet.optim.Momentum``. The code defines
     ``lr_update = learning_rate / nb_of_iterations`` as a "learning rate update rule" but never uses
     it: the learning rate stays constant, here too. The seed's gradient check uses ``eps = 1e-4`` and
     ``np.isclose`` (default tolerances); glassnet's uses ``eps = 1e-6`` and reports the worst relative
@@ -44,9 +44,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.datasets import make_circles
 
-from .. import Sequential, gradcheck, losses, optimizers, plotting
-from ..layers import Dense, Sigmoid
-from ..training import evaluate, train_step
+from .. import plotting
+from ..nn import Dense, Sequential, Sigmoid, losses
+from ..optim import optimizers
+from ..training import evaluate, fit, gradcheck
 from ._common import accuracy, experiment_dir, forward_upto, single_threaded_blas, write_results
 
 NAME = "circles"
@@ -94,12 +95,9 @@ def run(out_dir, *, iterations=ITERATIONS, learning_rate=LEARNING_RATE, momentum
 
     set_parameters(net, *draw_parameters(rs, 0.1))
     optimizer = optimizers.Momentum(learning_rate=learning_rate, momentum=momentum)
-    loss_curve = []
-    for _ in range(iterations):
-        loss, _ = train_step(net, loss_fn, optimizer, X, t)
-        loss_curve.append(loss)
+    history = fit(net, loss_fn, optimizer, X, t, epochs=iterations)  # full batch: one step an epoch
     final_loss = evaluate(net, loss_fn, X, t)["loss"]
-    loss_curve.append(final_loss)
+    loss_curve = history.batch_loss + [final_loss]  # the loss before each step, and after the last
 
     results = {
         "gradcheck_max_rel_error": max_rel_error,

@@ -19,11 +19,10 @@ Network and training (glassnet)
     biases zero, from ``Sequential(random_state=INIT_SEED)`` with ``INIT_SEED = 1``. ``SGD(0.1)``.
     Mini-batches as the original makes them: ``n_batches = n_train // 25`` and
     ``np.array_split`` of the training set (already shuffled by the split) into that many batches,
-    made once and visited in the same order every epoch. ``fit`` reshuffles or cuts batches of exactly
-    ``batch_size``, so the loop is written here with ``train_step``. At most 300 epochs; after each
-    epoch the full training and validation costs are computed, and training stops when
-    ``val_cost[-1] >= val_cost[-2] >= val_cost[-3]`` (checked once more than three costs exist, as
-    the original). The last weights are kept, as the original keeps them.
+    made once and visited in the same order every epoch (``fit``'s ``batches`` plan). At most 300
+    epochs; after each epoch a callback computes the full training and validation costs and stops
+    training when ``val_cost[-1] >= val_cost[-2] >= val_cost[-3]`` (checked once more than three
+    costs exist, as the original). The last weights are kept, as the original keeps them.
 
 Where the original's code and text disagree
     The comment beside the stopping rule says "doesn't decrease for 3 iterations", but the rule
@@ -46,9 +45,10 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from .. import Sequential, initializers, losses, optimizers, plotting
-from ..layers import Dense, Sigmoid
-from ..training import evaluate, train_step
+from .. import plotting
+from ..nn import Dense, Sequential, Sigmoid, initializers, losses
+from ..optim import optimizers
+from ..training import LambdaCallback, evaluate, fit
 from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 
 NAME = "digits-minibatch"
@@ -91,20 +91,21 @@ def run(out_dir, *, max_epochs=MAX_EPOCHS, batch_size=BATCH_SIZE, learning_rate=
     directory = experiment_dir(out_dir, NAME)
     (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = load_splits()
     n_batches = max(len(X_train) // batch_size, 1)
-    batches = list(zip(np.array_split(X_train, n_batches), np.array_split(y_train, n_batches)))
+    plan = np.array_split(np.arange(len(X_train)), n_batches)
 
     net = build_network()
     loss_fn = losses.SoftmaxCrossEntropy()
     optimizer = optimizers.SGD(learning_rate=learning_rate)
-    batch_costs, train_costs, validation_costs = [], [], []
-    for _ in range(max_epochs):
-        for Xb, yb in batches:
-            cost, _ = train_step(net, loss_fn, optimizer, Xb, yb)
-            batch_costs.append(cost)
-        train_costs.append(evaluate(net, loss_fn, X_train, y_train)["loss"])
-        validation_costs.append(evaluate(net, loss_fn, X_valid, y_valid)["loss"])
-        if should_stop(validation_costs):
-            break
+    train_costs, validation_costs = [], []
+
+    def costs(loop):
+        train_costs.append(evaluate(loop.net, loss_fn, X_train, y_train)["loss"])
+        validation_costs.append(evaluate(loop.net, loss_fn, X_valid, y_valid)["loss"])
+        return should_stop(validation_costs)
+
+    history = fit(net, loss_fn, optimizer, X_train, y_train, epochs=max_epochs, batches=lambda n, rng: plan,
+                  callbacks=[LambdaCallback(on_epoch_end=costs)])
+    batch_costs = history.batch_loss
 
     pred_test = net.predict(X_test)
     results = {

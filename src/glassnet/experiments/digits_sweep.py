@@ -54,8 +54,9 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from .. import Sequential, losses, optimizers, plotting
-from ..layers import Dense, Sigmoid
+from .. import plotting
+from ..nn import Dense, Sequential, Sigmoid, losses
+from ..optim import optimizers
 from ..training import fit
 from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import Sequential, losses, optimizers, plotting
-from ..layers import RBF, Bias, Dense
-from ..training import evaluate, train_step
+from .. import plotting
+from ..nn import RBF, Bias, Dense, Sequential, losses
+from ..optim import optimizers
+from ..training import LambdaCallback, evaluate, fit
 from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 
 NAME = "rbf-1d"
@@ -88,13 +89,10 @@ def run(out_dir, *, iterations=ITERATIONS, learning_rate=LEARNING_RATE) -> dict:
     optimizer = optimizers.SGD(learning_rate=learning_rate)
 
     path = [get_params(net)]
-    loss_curve = []
-    for _ in range(iterations):
-        loss, _ = train_step(net, loss_fn, optimizer, x, targets)
-        loss_curve.append(loss)
-        path.append(get_params(net))
+    record = LambdaCallback(on_batch_end=lambda loop: path.append(get_params(loop.net)))
+    history = fit(net, loss_fn, optimizer, x, targets, epochs=iterations, callbacks=[record])
     final_loss = evaluate(net, loss_fn, x, targets)["loss"]
-    loss_curve.append(final_loss)
+    loss_curve = history.batch_loss + [final_loss]
     wh, bo = get_params(net)
 
     results = {

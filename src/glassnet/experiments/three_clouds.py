@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import Sequential, losses, optimizers, plotting
-from ..layers import Dense, Sigmoid
-from ..training import evaluate, train_step
+from .. import plotting
+from ..datasets import three_clouds
+from ..nn import Dense, Sequential, Sigmoid, losses
+from ..optim import optimizers
+from ..training import evaluate, fit
 from ._common import accuracy, experiment_dir, single_threaded_blas, write_results
 
 NAME = "three-clouds"
@@ -43,16 +45,8 @@ SUMMARY = "seed 003: three Gaussian clouds, 2-5-3 logistic/softmax network, summ
 KEYS = ("accuracy", "final_loss")
 
 SEED = 0
-CENTRES = ((0.0, -2.0), (2.0, 2.0), (-2.0, 2.0))
 LEARNING_RATE = 10e-6
 EPOCHS = 10000
-
-
-def make_data(rs, n_per_class=500):
-    """``X`` of shape (3 n, 2) and labels (3 n,) drawn from ``rs`` as the seed draws them."""
-    X = np.vstack([rs.randn(n_per_class, 2) + np.array(c) for c in CENTRES])
-    labels = np.repeat(np.arange(len(CENTRES)), n_per_class)
-    return X, labels
 
 
 def build_network(rs, hidden=5):
@@ -69,13 +63,11 @@ def run(out_dir, *, epochs=EPOCHS, learning_rate=LEARNING_RATE) -> dict:
     """Train, write ``out_dir/three-clouds/results.json`` and the figures, return the results."""
     directory = experiment_dir(out_dir, NAME)
     rs = np.random.RandomState(SEED)
-    X, labels = make_data(rs)
+    X, labels = three_clouds(rs)
     net = build_network(rs)
     loss_fn = losses.SoftmaxCrossEntropy(reduction="sum")
     optimizer = optimizers.SGD(learning_rate=learning_rate)
-    losses_per_epoch = np.empty(epochs)
-    for epoch in range(epochs):
-        losses_per_epoch[epoch], _ = train_step(net, loss_fn, optimizer, X, labels)
+    losses_per_epoch = np.array(fit(net, loss_fn, optimizer, X, labels, epochs=epochs).batch_loss)
     final_loss = evaluate(net, loss_fn, X, labels)["loss"]
 
     results = {

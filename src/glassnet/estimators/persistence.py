@@ -1,0 +1,121 @@
+"""Estimators in glassnet files: their parameters, fitted attributes and weights as plain data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ..nn.checks import FLOAT_DTYPES
+from ..serialize.container import ModelFileError, jsonable
+from ..training import History
+
+# The estimator classes a file may name; looked up here, never imported from a name in the file.
+ESTIMATOR_CLASSES = ("MLPClassifier", "MLPRegressor")
+
+
+def _classes():
+    from .classifier import MLPClassifier
+    from .regressor import MLPRegressor
+
+    return {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+
+
+def estimator_state(est):
+    """``(meta, arrays)`` for a fitted estimator: its class, parameters and fitted state."""
+    name = type(est).__name__
+    if _classes().get(name) is not type(est):
+        raise TypeError(f"glassnet.save takes glassnet's {' and '.join(ESTIMATOR_CLASSES)}, got {name}.")
+    params = {k: _encode_param(v) for k, v in est.get_params(deep=False).items() if k != "callbacks"}
+    try:
+        json.dumps(params, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"cannot save this {name}: its parameters must be plain values (numbers, strings, None, "
+            f"lists), but {exc}; pass random_state as an int, for example."
+        ) from None
+    meta, arrays = fitted_state(est)
+    return {"class": name, "params": params, "state": meta}, {f"state.{k}": v for k, v in arrays.items()}
+
+
+def estimator_from_state(meta, arrays, path="<model>"):
+    """The fitted estimator :func:`estimator_state` described."""
+    name = meta.get("class") if isinstance(meta, dict) else None
+    cls = _classes().get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ModelFileError(path, "corrupted", f"it holds an estimator of class {name!r}, which this glassnet "
+                             f"cannot load (it loads {list(ESTIMATOR_CLASSES)} from glassnet.estimators).")
+    try:
+        est = cls(**{k: _decode_param(v) for k, v in meta["params"].items()})
+        state_arrays = {k[len("state."):]: v for k, v in arrays.items() if k.startswith("state.")}
+        set_fitted_state(est, meta["state"], state_arrays)
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ModelFileError(path, "corrupted", f"the {name} it describes cannot be rebuilt ({exc!r}).") from None
+    return est
+
+
+STATE_SCALARS = (
+    "n_iter_", "t_", "n_outputs_", "n_layers_", "out_activation_", "n_features_in_", "loss_",
+    "best_loss_", "best_validation_score_", "best_validation_loss_",
+)
+STATE_LISTS = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+
+
+def fitted_state(est):
+    """``(meta, arrays)``: plain JSON and arrays that rebuild a fitted estimator with
+    :func:`set_fitted_state` on ``type(est)(**est.get_params())``."""
+    check_is_fitted(est)
+    meta = {"estimator": type(est).__name__, "dtype": np.dtype(est._net.dtype).name}
+    for name in STATE_SCALARS + STATE_LISTS:
+        if hasattr(est, name):
+            meta[name] = jsonable(getattr(est, name))
+    arrays = {"weights": est._net.get_weights()}
+    if hasattr(est, "feature_names_in_"):
+        arrays["feature_names_in"] = np.asarray(est.feature_names_in_, dtype=str)
+    est._get_extra_state(meta, arrays)
+    return meta, arrays
+
+
+def set_fitted_state(est, meta, arrays):
+    """Restore what :func:`fitted_state` returned; the estimator then predicts as the original."""
+    if meta.get("estimator") != type(est).__name__:
+        raise ValueError(f"this state belongs to a {meta.get('estimator')}, not a {type(est).__name__}.")
+    for name in STATE_SCALARS + STATE_LISTS:
+        if name in meta:
+            value = meta[name]
+            setattr(est, name, list(value) if isinstance(value, list) else value)
+    if "feature_names_in" in arrays:
+        est.feature_names_in_ = np.asarray(arrays["feature_names_in"]).astype(object)
+    est._set_extra_state(meta, arrays)
+    dtype = FLOAT_DTYPES[meta["dtype"]]
+    widths = [int(est.n_features_in_), *est._hidden_sizes(), int(est.n_outputs_)]
+    expected = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+    stored = np.asarray(arrays["weights"]).size
+    if expected != stored:  # checked before allocating anything of the described size
+        raise ValueError(f"the layer sizes {widths} need {expected} weights, but the state holds {stored}.")
+    est._net = est._build_network(est.n_features_in_, est.n_outputs_, dtype, 0)
+    est._net.set_weights(np.asarray(arrays["weights"], dtype=dtype))
+    est._rng = np.random.default_rng()
+    est._history = History()
+    est._bind_attributes()
+    return est
+
+
+def _encode_param(value):
+    """A parameter as plain JSON; a dict (``class_weight``) as ``{"__items__": [[key, value], ...]}``,
+    because JSON objects only have string keys and class labels are often integers."""
+    if isinstance(value, dict):
+        return {"__items__": [[jsonable(k), jsonable(v)] for k, v in value.items()]}
+    return jsonable(value)
+
+
+def _decode_param(value):
+    if isinstance(value, dict) and set(value) == {"__items__"} and isinstance(value["__items__"], list):
+        return {k: v for k, v in value["__items__"]}
+    return value
+
+
+__all__ = ["estimator_from_state", "estimator_state"]

@@ -1,0 +1,80 @@
+"""What a ``glassnet train`` run hangs off the core's training loop, besides early stopping."""
+
+from __future__ import annotations
+
+import math
+
+from ..training import metrics as M
+from ..training.callbacks import Callback
+
+INTERRUPTED = "interrupted"
+
+
+class InterruptFlag(Callback):
+    """Stops training after the current batch once :meth:`request` was called (by a signal handler),
+    and remembers where."""
+
+    def __init__(self):
+        self.requested = False
+        self.where = None
+
+    def request(self):
+        self.requested = True
+
+    def on_batch_end(self, loop):
+        if self.requested:
+            self.where = f"interrupted in epoch {loop.epoch + 1}, after batch {loop.batch + 1}"
+            loop.stop(INTERRUPTED)
+
+
+class Score(Callback):
+    """Logs ``score`` and ``val_score`` after each epoch: accuracy, or R^2 for regression, on the whole
+    training and validation sets."""
+
+    def __init__(self, metric, train, validation=None):
+        self.metric, self.train, self.validation = metric, train, validation
+
+    def _score(self, loop, X, y):
+        output = loop.loss_fn.output
+        return M.score(self.metric, M.truths(y, output), M.predictions(loop.net.forward(X), output))
+
+    def on_epoch_end(self, loop):
+        loop.log("score", self._score(loop, *self.train))
+        if self.validation is not None:
+            loop.log("val_score", self._score(loop, *self.validation))
+
+
+class KeepBestOnInterrupt(Callback):
+    """Tracks the epoch with the lowest ``monitor``; an interrupted run ends with its weights."""
+
+    def __init__(self, monitor):
+        self.monitor = monitor
+        self.best, self.best_epoch, self.weights = math.inf, None, None
+
+    def on_epoch_end(self, loop):
+        value = loop.logs[self.monitor]
+        if value < self.best:
+            self.best, self.best_epoch, self.weights = value, loop.epoch, loop.net.get_weights()
+
+    def on_train_end(self, loop):
+        if loop.history.stop_reason == INTERRUPTED and self.weights is not None:
+            loop.net.set_weights(self.weights)
+
+    def state(self):
+        meta = {"best": float(self.best), "best_epoch": self.best_epoch}
+        return meta, ({} if self.weights is None else {"weights": self.weights})
+
+    def restore(self, meta, arrays):
+        self.best, self.best_epoch, self.weights = float(meta["best"]), meta["best_epoch"], arrays.get("weights")
+
+
+class Checkpointer(Callback):
+    """Calls ``write(epochs_done)`` every ``every`` epochs; put it after the callbacks whose state the
+    checkpoint saves, so that it saves their state after the epoch."""
+
+    def __init__(self, every, write):
+        self.every, self.write = every, write
+
+    def on_epoch_end(self, loop):
+        if (loop.epoch + 1) % self.every == 0:
+            self.write(loop.epoch + 1)
