@@ -184,3 +184,102 @@ def test_a_pickled_network_keeps_its_flat_buffer_and_leaves_the_last_batch_behin
     before = copy.layers[0].params["W"].copy()
     gn.fit(copy, losses.SoftmaxCrossEntropy(), gn.optim.SGD(0.1), X, y, epochs=1)
     assert not np.array_equal(copy.layers[0].params["W"], before)
+
+
+# ------------------------------------------------------------------------------------------ shapes
+class FlattenForTest(layers.Layer):
+    """(C, L) samples -> (C * L,) rows, the way a flattening layer declares its shapes."""
+
+    keeps_shape = False
+
+    def output_shape(self, input_shape):
+        return None if input_shape is None else (int(np.prod(input_shape)),)
+
+    def forward(self, X, training=False):
+        self._shape = X.shape
+        return X.reshape(len(X), -1)
+
+    def backward(self, dY):
+        return dY.reshape(self._shape)
+
+
+def test_a_network_takes_samples_of_any_shape_it_declares():
+    net = gn.Sequential([FlattenForTest(), layers.Dense(8, 5), layers.Tanh(), layers.Dense(5, 3)],
+                        output="softmax", input_shape=(2, 4), random_state=0)
+    assert net.input_shape == (2, 4) and net.output_shape == (3,) and net.n_outputs == 3
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(10, 2, 4)), rng.integers(0, 3, 10)
+    assert gn.gradcheck(net, losses.SoftmaxCrossEntropy(), X, y) < 1e-6
+    history = gn.fit(net, losses.SoftmaxCrossEntropy(), gn.optim.Adam(0.05), X, y, epochs=3, batch_size=4,
+                     validation_data=(X, y), metrics=["accuracy"])
+    assert len(history["val_accuracy"]) == 3 and net.predict_proba(X).shape == (10, 3)
+    with pytest.raises(ValueError, match=r"samples of shape \(4, 2\), but this network expects \(2, 4\)"):
+        net.predict(np.zeros((3, 4, 2)))
+    with pytest.raises(ValueError, match=r"must be 3-D of shape \(n_samples, 2, 4\)"):
+        net.predict(np.zeros((3, 8)))
+
+
+def test_the_input_shape_comes_from_the_first_layer_that_fixes_it():
+    assert gn.Sequential([layers.Tanh(), layers.Dropout(0.1), layers.Dense(4, 2)]).input_shape == (4,)
+    # a layer that changes shapes stands between: the input shape stays open until data arrive
+    open_net = gn.Sequential([FlattenForTest(), layers.Dense(8, 2)])
+    assert open_net.input_shape is None and open_net.output_shape == (2,)
+    assert open_net.forward(np.zeros((5, 2, 4))).shape == (5, 2)
+    with pytest.raises(ValueError, match=r"layers\[1\]: Dense layer expects 8 inputs, but the layer before it gives "
+                                         r"samples of shape \(3, 3\)"):
+        gn.Sequential([layers.Tanh(), layers.Dense(8, 2)], input_shape=(3, 3))
+    with pytest.raises(ValueError, match="input_shape entries must be an integer >= 1"):
+        gn.Sequential([layers.Dense(4, 2)], input_shape=(0,))
+
+
+def test_a_layer_object_used_twice_is_refused():
+    tanh = layers.Tanh()
+    with pytest.raises(ValueError, match=r"layers\[3\] is the same Tanh object as layers\[1\].*make a new one, e.g. "
+                                         r"Tanh\(\)"):
+        gn.Sequential([layers.Dense(3, 4), tanh, layers.Dense(4, 4), tanh, layers.Dense(4, 2)])
+
+
+class Fresh(layers.Layer):
+    """Doubles its input into a new array it keeps no reference to."""
+
+    fresh_output = True
+
+    def forward(self, X, training=False):
+        return 2.0 * X
+
+    def backward(self, dY):
+        return 2.0 * dY
+
+
+def test_the_hot_path_is_planned_from_what_layers_declare():
+    declared = gn.Sequential([layers.Dense(3, 3), Fresh(), layers.Tanh(), layers.Dense(3, 2)])
+    assert declared.layers[2].inplace and declared.layers[2].inplace_grad  # fresh in both directions
+    undeclared = gn.Sequential([layers.Dense(3, 3), layers.Identity(), layers.Tanh(), layers.Dense(3, 2)])
+    assert not undeclared.layers[2].inplace and undeclared.layers[2].inplace_grad
+    assert not declared.layers[0].input_grad and declared.layers[1].input_grad
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    original = X.copy()
+    first, last = declared.layers[0].params, declared.layers[3].params
+    expected = np.tanh(2.0 * (X @ first["W"] + first["b"])) @ last["W"] + last["b"]
+    np.testing.assert_allclose(declared.forward(X), expected, rtol=1e-12)
+    np.testing.assert_array_equal(X, original)  # in place only on arrays the network made
+    assert gn.gradcheck(declared, losses.MeanSquaredError(), X, np.zeros((4, 2))) < 1e-6
+
+
+def test_initialisers_take_their_fans_from_the_layer():
+    seen = []
+
+    def record(shape, rng, dtype, fan_in, fan_out):
+        seen.append((shape, fan_in, fan_out))
+        return np.zeros(shape, dtype=dtype)
+
+    layers.Dense(5, 3, init=record)
+    assert seen == [((5, 3), 5, 3)]
+
+
+@pytest.mark.parametrize("name", sorted(layers.LAYERS))
+def test_every_layer_says_how_many_parameters_a_config_holds_without_building_it(name):
+    cls = layers.LAYERS[name]
+    config = {"Dense": {"n_in": 7, "n_out": 3}, "Bias": {"n": 4}}.get(name, {})
+    for variant in (config, {**config, "bias": False} if name == "Dense" else config):
+        assert cls.param_count(variant) == sum(p.size for p in cls(**variant).params.values())
