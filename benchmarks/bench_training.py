@@ -307,8 +307,12 @@ def worker(args):
         import sklearn.neural_network  # noqa: F401
     else:
         sys.path.insert(0, os.environ.get("GLASSNET_SRC", str(SRC)))
-        import glassnet  # noqa: F401
+        import glassnet
 
+        # glassnet loads its modules on first use: load the core here, so that neither the time nor
+        # the memory of importing it counts as training (a baseline checkout loads it with the package)
+        for name in ("nn", "optim", "training"):
+            getattr(glassnet, name, None)
         if args.worker == "glassnet-mlp":
             import glassnet.estimators  # noqa: F401  (scikit-learn comes with it, as for "sklearn")
     data = load_data(spec, seed=args.seed)
@@ -373,6 +377,33 @@ def load_average():
 
 def fmt_mb(b):
     return f"{b / 2**20:.0f}"
+
+
+STARTUP = {"glassnet --version": "from glassnet.cli import main; main(['--version'])",
+           "glassnet --help": "from glassnet.cli import main; main(['--help'])",
+           "import glassnet": "import glassnet"}
+
+
+def startup_table(args, out, rounds=7):
+    """Wall time of starting the command line, median of ``rounds`` fresh processes each, for this
+    checkout and the baseline's."""
+    sources = {"glassnet": SRC}
+    if args.baseline:
+        sources["glassnet (baseline checkout)"] = Path(args.baseline) / "src"
+    rows = []
+    for what, code in STARTUP.items():
+        cells = []
+        for src in sources.values():
+            env = dict(os.environ, PYTHONPATH=str(src))
+            times = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False)
+                times.append(time.perf_counter() - t0)
+            cells.append(f"{statistics.median(times):.2f}")
+        rows.append(f"| `{what}` | " + " | ".join(cells) + " |")
+    out += ["## Start-up, seconds (median of fresh processes)", "",
+            "| command | " + " | ".join(sources) + " |", "|---|" + "---|" * len(sources), *rows, ""]
 
 
 def main_table(args, contenders, out):
@@ -547,6 +578,8 @@ def main(argv=None):
            f"Load average before the run: {load_average()} (other processes on the machine share its cores)", ""]
     main_table(args, contenders, out)
     out.append(f"Load average after the run: {load_average()}")
+    out.append("")
+    startup_table(args, out)
     if not args.no_scaling:
         scaling_tables(args, out)
     text = "\n".join(out)
