@@ -42,14 +42,23 @@ def check_layer(layer, X, rng, training=False, reseed=None):
 
     Y = forward()
     G = rng.normal(size=Y.shape)
-    for grad in layer.grads.values():
+    params = _parameters(layer)
+    for _, _, grad in params:
         grad[...] = 0.0
     dX = layer.backward(G.copy())
-    analytic = {k: v.copy() for k, v in layer.grads.items()}
+    analytic = {name: grad.copy() for name, _, grad in params}
 
     def loss():
         return float(np.sum(forward() * G))
 
     assert_close(dX, numerical_gradient(loss, X), what=f"{type(layer).__name__} dX")
-    for name, param in layer.params.items():
+    for name, param, _ in params:
         assert_close(analytic[name], numerical_gradient(loss, param), what=f"{type(layer).__name__} d{name}")
+
+
+def _parameters(layer, prefix=""):
+    """``(name, param, grad)`` of a layer and of the layers inside it (a ``Residual``'s stack)."""
+    own = [(prefix + name, layer.params[name], layer.grads[name]) for name in layer.params]
+    for i, inner in enumerate(layer.sublayers):
+        own += _parameters(inner, f"{prefix}layers[{i}].")
+    return own

@@ -280,6 +280,18 @@ def test_initialisers_take_their_fans_from_the_layer():
 @pytest.mark.parametrize("name", sorted(layers.LAYERS))
 def test_every_layer_says_how_many_parameters_a_config_holds_without_building_it(name):
     cls = layers.LAYERS[name]
-    config = {"Dense": {"n_in": 7, "n_out": 3}, "Bias": {"n": 4}}.get(name, {})
-    for variant in (config, {**config, "bias": False} if name == "Dense" else config):
-        assert cls.param_count(variant) == sum(p.size for p in cls(**variant).params.values())
+    config = {
+        "Dense": {"n_in": 7, "n_out": 3}, "Bias": {"n": 4},
+        "Conv1D": {"in_channels": 2, "out_channels": 3, "kernel_size": 5},
+        "Conv2D": {"in_channels": 2, "out_channels": 3, "kernel_size": [3, 2]},
+        "MaxPool1D": {"kernel_size": 2}, "MaxPool2D": {"kernel_size": 2},
+        "AvgPool1D": {"kernel_size": 2}, "AvgPool2D": {"kernel_size": 2}, "BatchNorm": {"n_features": 5},
+        "Residual": {"layers": [{"class": "Dense", "config": {"n_in": 4, "n_out": 4}}, {"class": "ReLU", "config": {}},
+                                {"class": "BatchNorm", "config": {"n_features": 4}}]},
+    }.get(name, {})
+    with_bias = name in ("Dense", "Conv1D", "Conv2D")
+    for variant in (config, {**config, "bias": False} if with_bias else config):
+        layer = cls.from_config(variant)
+        held = sum(p.size for p in layer.params.values()) + sum(
+            p.size for inner in layer.sublayers for p in inner.params.values())
+        assert cls.param_count(variant) == held

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import functional as F
 from .checks import as_float_dtype, check_positive_int, check_X, describe_shape
-from .layers import Layer
+from .layers.chain import chain_output_shape, check_layers, first_declared_shape, leaves, plan_hot_path
 
 OUTPUTS = ("identity", "softmax", "sigmoid")
 
@@ -51,20 +51,7 @@ class Sequential:
     """
 
     def __init__(self, layers, output="identity", random_state=None, dtype="float64", input_shape=None):
-        layers = list(layers)
-        if not layers:
-            raise ValueError("Sequential needs at least one layer.")
-        first_seen = {}
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{i}] is {layer!r}, which is not a glassnet Layer.")
-            if id(layer) in first_seen:
-                raise ValueError(
-                    f"layers[{i}] is the same {type(layer).__name__} object as layers[{first_seen[id(layer)]}]; "
-                    f"a layer keeps what its backward needs for one position, so each position needs its own "
-                    f"object: make a new one, e.g. {type(layer).__name__}({_args(layer)})."
-                )
-            first_seen[id(layer)] = i
+        layers = check_layers(layers, "Sequential")
         if output not in OUTPUTS:
             raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}.")
         self.layers = layers
@@ -72,7 +59,7 @@ class Sequential:
         self.dtype = as_float_dtype(dtype)
         if input_shape is not None:
             input_shape = tuple(check_positive_int(n, "input_shape entries") for n in input_shape)
-        self.input_shape = input_shape if input_shape is not None else _first_declared_shape(layers)
+        self.input_shape = input_shape if input_shape is not None else first_declared_shape(layers)
         self.output_shape = self.output_shape_for(self.input_shape)
         if output == "softmax" and self.n_outputs is not None and self.n_outputs < 2:
             raise ValueError(
@@ -90,13 +77,7 @@ class Sequential:
     # ------------------------------------------------------------------ construction
     def output_shape_for(self, input_shape):
         """The sample shape the layers give for samples of ``input_shape`` (``None`` when unknown)."""
-        shape = input_shape
-        for i, layer in enumerate(self.layers):
-            try:
-                shape = layer.output_shape(shape)
-            except ValueError as exc:
-                raise ValueError(f"layers[{i}]: {exc}") from None
-        return shape
+        return chain_output_shape(self.layers, input_shape)
 
     @property
     def n_outputs(self) -> int | None:
@@ -105,22 +86,26 @@ class Sequential:
         return shape[0] if shape is not None and len(shape) == 1 else None
 
     def _pack_parameters(self):
-        entries = [(i, name) for i, layer in enumerate(self.layers) for name in layer.params]
-        entries.sort(key=lambda e: e[1] not in self.layers[e[0]].decayed)  # stable: decayed first, order kept
-        sizes = [self.layers[i].params[name].size for i, name in entries]
+        # Containers (Residual) are opened: their layers' parameters join the flat buffer like any other.
+        self._leaves = list(leaves(self.layers))
+        entries = [(path, layer, name) for path, layer in self._leaves for name in layer.params]
+        entries.sort(key=lambda e: e[2] not in e[1].decayed)  # stable: decayed first, order kept
+        sizes = [layer.params[name].size for _, layer, name in entries]
         self.flat_params = np.zeros(sum(sizes), dtype=self.dtype)
         self.flat_grads = np.zeros_like(self.flat_params)
-        self.n_decayed = sum(s for (i, name), s in zip(entries, sizes) if name in self.layers[i].decayed)
+        self.n_decayed = sum(s for (_, layer, name), s in zip(entries, sizes) if name in layer.decayed)
         self._entries = entries
         offset = 0
-        for (i, name), size in zip(entries, sizes):
-            layer = self.layers[i]
+        for (_, layer, name), size in zip(entries, sizes):
             shape = layer.params[name].shape
             view = self.flat_params[offset : offset + size].reshape(shape)
             view[...] = layer.params[name]
             layer.params[name] = view
             layer.grads[name] = self.flat_grads[offset : offset + size].reshape(shape)
             offset += size
+        for _, layer in self._leaves:
+            for name, buffer in layer.buffers.items():
+                layer.buffers[name] = buffer.astype(self.dtype, copy=False)
 
     def __setstate__(self, state):
         # Pickling copies each view into an array of its own; pack them into one flat buffer again,
@@ -132,11 +117,7 @@ class Sequential:
         # From what the layers declare: the first layer's input gradient is never needed; a layer that
         # can overwrite may work in place on a fresh output of the layer before it, and may write its
         # input gradient over a fresh input gradient of the layer after it. Never on the caller's X.
-        last = len(self.layers) - 1
-        for i, layer in enumerate(self.layers):
-            layer.input_grad = i > 0
-            layer.inplace = layer.overwrites and i > 0 and self.layers[i - 1].fresh_output
-            layer.inplace_grad = layer.overwrites and i < last and self.layers[i + 1].fresh_input_grad
+        plan_hot_path(self.layers, input_fresh=False, input_grad=False, grad_fresh=False)
 
     # ------------------------------------------------------------------ maths
     def forward(self, X, training=False):
@@ -159,12 +140,11 @@ class Sequential:
 
     def parameters(self):
         """``(param, grad)`` pairs, one per parameter array, as views into the flat buffers."""
-        return [(layer.params[k], layer.grads[k]) for layer in self.layers for k in layer.params]
+        return [(layer.params[k], layer.grads[k]) for _, layer in self._leaves for k in layer.params]
 
     def named_parameters(self):
         """``(name, param, grad)`` triples, with names like ``"layers[0].W"``, in flat-buffer order."""
-        return [(f"layers[{i}].{key}", self.layers[i].params[key], self.layers[i].grads[key])
-                for i, key in self._entries]
+        return [(f"{path}.{key}", layer.params[key], layer.grads[key]) for path, layer, key in self._entries]
 
     def flat_parameters(self):
         """The single ``(flat_params, flat_grads)`` pair, for optimizers."""
@@ -187,6 +167,23 @@ class Sequential:
         if flat.shape != self.flat_params.shape:
             raise ValueError(f"expected {self.flat_params.size} weights, got array of shape {flat.shape}.")
         self.flat_params[...] = flat
+
+    def get_buffers(self) -> np.ndarray:
+        """A copy of every buffer (``BatchNorm``'s running statistics), as one flat array."""
+        arrays = [layer.buffers[k].reshape(-1) for _, layer in self._leaves for k in layer.buffers]
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=self.dtype)
+
+    def set_buffers(self, flat) -> None:
+        """Overwrite every buffer from a flat array made by :meth:`get_buffers`."""
+        flat = np.asarray(flat)
+        sizes = [layer.buffers[k].size for _, layer in self._leaves for k in layer.buffers]
+        if flat.shape != (sum(sizes),):
+            raise ValueError(f"expected {sum(sizes)} buffer values, got array of shape {flat.shape}.")
+        offset = 0
+        for _, layer in self._leaves:
+            for buffer in layer.buffers.values():
+                buffer[...] = flat[offset : offset + buffer.size].reshape(buffer.shape)
+                offset += buffer.size
 
     # ------------------------------------------------------------------ predictions
     def predict_proba(self, X, batch_size=4096):
@@ -216,18 +213,3 @@ class Sequential:
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         shape = "" if self.input_shape is None else f", input_shape={self.input_shape!r}"
         return f"Sequential([\n    {inner}\n], output={self.output!r}, dtype={np.dtype(self.dtype).name!r}{shape})"
-
-
-def _first_declared_shape(layers):
-    """The sample shape the first layer that fixes one expects, carried back through the layers before
-    it as long as they keep their input's shape (as activations and dropout do)."""
-    for layer in layers:
-        if layer.input_shape is not None:
-            return tuple(layer.input_shape)
-        if not layer.keeps_shape:
-            return None
-    return None
-
-
-def _args(layer) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in layer.get_config().items())

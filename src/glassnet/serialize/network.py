@@ -23,7 +23,11 @@ def network_state(net):
     meta = {"layers": layers, "output": net.output, "dtype": np.dtype(net.dtype).name}
     if net.input_shape is not None:
         meta["input_shape"] = list(net.input_shape)
-    return meta, {"weights": net.get_weights()}
+    arrays = {"weights": net.get_weights()}
+    buffers = net.get_buffers()
+    if buffers.size:  # BatchNorm's running statistics
+        arrays["buffers"] = buffers
+    return meta, arrays
 
 
 def network_from_state(meta, arrays, path="<network>"):
@@ -45,10 +49,12 @@ def network_from_state(meta, arrays, path="<network>"):
             if "init" in config and not _known_initializer(config["init"]):
                 # A custom initialiser is saved by its repr; the stored weights replace whatever it drew.
                 config["init"] = "zeros"
-            layers.append(cls(**config))
+            layers.append(cls.from_config(config))
         net = Sequential(layers, output=meta["output"], dtype=meta["dtype"], input_shape=meta.get("input_shape"))
         net.set_weights(arrays["weights"].astype(net.dtype, copy=False))
-    except (KeyError, TypeError, ValueError) as exc:
+        if "buffers" in arrays or net.get_buffers().size:
+            net.set_buffers(arrays["buffers"].astype(net.dtype, copy=False))
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise ModelFileError(path, "corrupted", f"the network it describes cannot be rebuilt ({exc!r}).") from None
     return net
 

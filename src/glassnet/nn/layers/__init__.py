@@ -13,12 +13,20 @@ from .activations import (
     Tanh,
 )
 from .base import Layer
+from .conv import Conv1D, Conv2D
 from .dense import Bias, Dense
 from .dropout import Dropout
+from .normalization import BatchNorm
+from .pooling import AvgPool1D, AvgPool2D, Flatten, GlobalAveragePool, MaxPool1D, MaxPool2D
+from .residual import Residual
 
-LAYERS = {cls.__name__: cls for cls in (Dense, Bias, Dropout, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, RBF, GELU, Softmax)}
+LAYERS = {cls.__name__: cls for cls in (
+    Dense, Bias, Dropout, Identity, Sigmoid, Tanh, ReLU, LeakyReLU, RBF, GELU, Softmax,
+    Conv1D, Conv2D, MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D, GlobalAveragePool, Flatten, BatchNorm, Residual,
+)}
 
 __all__ = [
-    "ACTIVATIONS", "LAYERS", "Activation", "Bias", "Dense", "Dropout", "GELU", "Identity", "Layer",
-    "LeakyReLU", "RBF", "ReLU", "Sigmoid", "Softmax", "Tanh",
+    "ACTIVATIONS", "LAYERS", "Activation", "AvgPool1D", "AvgPool2D", "BatchNorm", "Bias", "Conv1D", "Conv2D",
+    "Dense", "Dropout", "Flatten", "GELU", "GlobalAveragePool", "Identity", "Layer", "LeakyReLU", "MaxPool1D",
+    "MaxPool2D", "RBF", "ReLU", "Residual", "Sigmoid", "Softmax", "Tanh",
 ]

@@ -19,6 +19,11 @@ class Layer:
     ----------
     params, grads : dict of str -> ndarray
         Parallel dicts; empty for layers without parameters.
+    buffers : dict of str -> ndarray
+        State that is not trained but belongs to the model (``BatchNorm``'s running statistics): no
+        optimizer moves it, model files and checkpoints keep it.
+    sublayers : tuple of Layer
+        The layers a container (``Residual``) applies; a network packs their parameters with its own.
     decayed : tuple of str
         Names of parameters that an L2 penalty applies to (weights, not biases).
     input_shape : tuple or None
@@ -44,10 +49,12 @@ class Layer:
     fresh_output = False
     fresh_input_grad = False
     overwrites = False
+    sublayers: tuple = ()
 
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
         self.input_grad = True
         self.inplace = False
         self.inplace_grad = False
@@ -86,6 +93,11 @@ class Layer:
 
     def reset_parameters(self, rng) -> None:
         """Draw fresh parameters from ``rng``; layers without parameters do nothing."""
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        """The layer :meth:`get_config` describes (a container builds its inner layers here)."""
+        return cls(**config)
 
     def get_config(self) -> dict:
         """The constructor arguments that rebuild this layer (parameters excluded)."""

@@ -1,0 +1,134 @@
+"""Convolutions: ``Conv1D`` on ``(N, C, L)`` and ``Conv2D`` on ``(N, C, H, W)``, with bias."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import initializers
+from .. import windows as win
+from ..checks import as_float_dtype, check_positive_int
+from .spatial import SpatialLayer, window_arg
+
+
+class _Conv(SpatialLayer):
+    """Cross-correlation of the zero-padded input ``Xp`` with ``out_channels`` filters, plus a bias.
+
+    With ``l`` an output position and ``j`` a kernel offset (pairs of them in 2-D)::
+
+        Y[n, o, l]    = b[o] + sum_{c, j} W[o, c, j] Xp[n, c, s l + j]
+
+    and with ``dY = dL/dY``::
+
+        dL/dW[o, c, j] = sum_{n, l} dY[n, o, l] Xp[n, c, s l + j]
+        dL/db[o]       = sum_{n, l} dY[n, o, l]
+        dL/dXp[n, c, i] = sum over (l, j) with s l + j = i of sum_o dY[n, o, l] W[o, c, j]
+
+    and ``dL/dX`` is ``dL/dXp`` without its padding. As matrices (im2col): the windows of ``Xp`` are the
+    rows of ``cols`` (one per sample and position, ``C * prod(kernel)`` columns), so ``Y = cols W^T + b``,
+    ``dW = dY^T cols`` and ``dcols = dY W``, one matrix product each; ``dXp`` sums ``dcols`` back onto
+    the positions the windows came from (:func:`glassnet.nn.windows.col2im`).
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or tuple of int
+    stride : int or tuple of int, default=1
+    padding : int or tuple of int, default=0
+        Zeros added on both sides of each spatial axis.
+    init : str or callable, default="glorot_uniform"
+        Initialiser for ``W`` of shape ``(out_channels, in_channels, *kernel_size)``, with
+        ``fan_in = in_channels * prod(kernel_size)`` and ``fan_out = out_channels * prod(kernel_size)``;
+        ``b`` starts at zero.
+    bias : bool, default=True
+    random_state : int, Generator or None
+    dtype : {"float64", "float32"}
+    """
+
+    decayed = ("W",)
+    fresh_output = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, init="glorot_uniform",
+                 bias=True, random_state=None, dtype="float64"):
+        super().__init__()
+        self.in_channels = self.channels = check_positive_int(in_channels, "in_channels")
+        self.out_channels = check_positive_int(out_channels, "out_channels")
+        self._set_window(kernel_size, stride, padding)
+        self.init = init
+        self.bias = bool(bias)
+        dtype = as_float_dtype(dtype)
+        self.params["W"] = np.empty((self.out_channels, self.in_channels, *self.kernel), dtype=dtype)
+        if self.bias:
+            self.params["b"] = np.zeros(self.out_channels, dtype=dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.reset_parameters(np.random.default_rng(random_state))
+        self._work = win.Workspace()
+
+    @classmethod
+    def param_count(cls, config):
+        try:
+            kernel = window_arg(config.get("kernel_size"), "kernel_size", cls.ndim, 1)
+        except (TypeError, ValueError):
+            return 0
+        c, o = config.get("in_channels"), config.get("out_channels")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (c, o)):
+            return 0
+        return o * c * math.prod(kernel) + (o if config.get("bias", True) else 0)
+
+    def reset_parameters(self, rng) -> None:
+        W = self.params["W"]
+        k = math.prod(self.kernel)
+        init = initializers.get(self.init)
+        W[...] = init(W.shape, rng, W.dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k)
+        if self.bias:
+            self.params["b"][...] = 0.0
+
+    def output_channels(self, in_channels):
+        return self.out_channels
+
+    def forward(self, X, training=False):
+        self.check_input(X.shape)
+        n, spatial = X.shape[0], self.spatial_output(X.shape[2:])
+        Xp = win.pad(X, self.padding)
+        self._padded_shape = Xp.shape
+        # im2col: rows (n, *positions), columns (c, *kernel offsets), copied once into a reused buffer.
+        V = win.windows(Xp, self.kernel, self.stride)                      # (N, C, *out, *k)
+        cols = self._work.get("cols", (n, *spatial, *V.shape[1:2], *self.kernel), X.dtype)
+        cols[...] = np.moveaxis(V, 1, 1 + self.ndim)                        # (N, *out, C, *k)
+        self._cols = cols.reshape(n * math.prod(spatial), -1)
+        Y = self._cols @ self.params["W"].reshape(self.out_channels, -1).T  # (N * P, O)
+        if self.bias:
+            Y += self.params["b"]
+        return np.ascontiguousarray(np.moveaxis(Y.reshape(n, *spatial, self.out_channels), -1, 1))
+
+    def backward(self, dY):
+        n, o = dY.shape[0], self.out_channels
+        dY_rows = np.moveaxis(dY, 1, -1).reshape(-1, o)                     # (N * P, O)
+        self.grads["W"][...] = (dY_rows.T @ self._cols).reshape(self.params["W"].shape)
+        if self.bias:
+            np.sum(dY_rows, axis=0, out=self.grads["b"])
+        if not self.input_grad:
+            return None
+        dcols = dY_rows @ self.params["W"].reshape(o, -1)                   # (N * P, C * prod(k))
+        dcols = dcols.reshape(n, *dY.shape[2:], self.in_channels, *self.kernel)
+        dXp = win.col2im(np.moveaxis(dcols, 1 + self.ndim, 1), self._padded_shape, self.kernel, self.stride,
+                         out=self._work.get("dXp", self._padded_shape, dY.dtype))
+        return win.unpad(dXp, self.padding)
+
+    def get_config(self):
+        init = self.init if isinstance(self.init, str) else repr(self.init)
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels, **self.window_config(),
+                "init": init, "bias": self.bias}
+
+
+class Conv1D(_Conv):
+    __doc__ = "1-D convolution on ``(N, C, L)`` input, giving ``(N, out_channels, L_out)`` with " \
+              "``L_out = (L + 2 padding - kernel_size) // stride + 1``.\n\n    " + _Conv.__doc__
+    ndim = 1
+
+
+class Conv2D(_Conv):
+    __doc__ = "2-D convolution on ``(N, C, H, W)`` input, giving ``(N, out_channels, H_out, W_out)``, each " \
+              "spatial size as in :class:`Conv1D`.\n\n    " + _Conv.__doc__
+    ndim = 2

@@ -1,0 +1,79 @@
+"""Sliding windows over the trailing (spatial) axes, for convolution and pooling.
+
+Arrays are laid out ``(N, C, *spatial)`` with one or two spatial axes. With a kernel ``k``, a stride
+``s`` and a padded input of size ``S``, there are ``out = (S - k) // s + 1`` windows along each axis.
+
+- :func:`windows` is ``im2col`` without the copy: a strided view ``(N, C, *out, *k)`` in which
+  ``V[n, c, l, j] = X[n, c, s*l + j]`` (no data moves until a layer reshapes it for its one GEMM).
+- :func:`col2im` is its adjoint: it sums window entries back onto the positions they came from, one
+  strided slice-add per kernel offset (``k`` or ``k1*k2`` of them), never a loop over samples or
+  output positions and never ``np.add.at``.
+
+These are the only places that know about strides in memory; the layers' maths stays plain.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """Windows along one axis: ``(size + 2 * padding - kernel) // stride + 1`` (0 when none fit)."""
+    return max((size + 2 * padding - kernel) // stride + 1, 0)
+
+
+def pad(X, padding: tuple, value=0.0):
+    """``X`` with ``padding[i]`` entries of ``value`` on both sides of spatial axis ``i``."""
+    if not any(padding):
+        return X
+    return np.pad(X, [(0, 0), (0, 0), *[(p, p) for p in padding]], constant_values=value)
+
+
+def unpad(X, padding: tuple):
+    """The inverse of :func:`pad`: the central part of ``X``, as a view."""
+    if not any(padding):
+        return X
+    return X[(slice(None), slice(None), *[slice(p, X.shape[2 + i] - p) for i, p in enumerate(padding)])]
+
+
+def windows(X, kernel: tuple, stride: tuple):
+    """A read-only strided view ``V`` of shape ``(N, C, *out, *kernel)``, ``V[n, c, l, j] = X[n, c, s l + j]``."""
+    view = np.lib.stride_tricks.sliding_window_view(X, kernel, axis=tuple(range(2, X.ndim)))
+    return view[(slice(None), slice(None), *[slice(None, None, s) for s in stride])]
+
+
+def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple, out=None):
+    """The adjoint of :func:`windows`: ``dX[n, c, s l + j] = sum over (l, j) of cols[n, c, l, j]``.
+
+    ``cols`` has shape ``(N, C, *out, *kernel)`` (any strides, a broadcast view included); the result
+    has ``padded_shape``. ``out``, when given, is a buffer of that shape to reuse; it is overwritten.
+    """
+    dX = np.zeros(padded_shape, dtype=cols.dtype) if out is None else out
+    if out is not None:
+        dX[...] = 0.0
+    n_out = cols.shape[2 : 2 + len(kernel)]
+    for offset in itertools.product(*[range(k) for k in kernel]):
+        region = tuple(slice(j, j + s * (n - 1) + 1, s) for j, s, n in zip(offset, stride, n_out))
+        dX[(slice(None), slice(None), *region)] += cols[(Ellipsis, *offset)]
+    return dX
+
+
+class Workspace:
+    """Arrays a layer reuses from batch to batch while the batch shape repeats.
+
+    Not part of the layer's state: a pickled layer carries none of them.
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def get(self, name: str, shape: tuple, dtype):
+        array = self._arrays.get(name)
+        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
+            array = self._arrays[name] = np.empty(shape, dtype=dtype)
+        return array
+
+    def __getstate__(self):
+        return {"_arrays": {}}
