@@ -24,7 +24,10 @@ import glassnet
 from glassnet.serialize import container
 from glassnet.tabular import TabularModel
 from glassnet.cli import main
-from glassnet.nn.layers import Dense, Dropout, LeakyReLU, Tanh
+from glassnet.nn.layers import (
+    AvgPool2D, BatchNorm, Conv1D, Conv2D, Dense, Dropout, Flatten, GlobalAveragePool, LeakyReLU, MaxPool1D, ReLU,
+    Residual, Tanh,
+)
 
 try:  # a fitted estimator joins the originals once glassnet.estimators is merged
     from glassnet.estimators import MLPClassifier as ESTIMATOR
@@ -66,6 +69,14 @@ def originals(tmp_path_factory):
     )
     glassnet.save(net, d / "seq.glassnet")
     rng = np.random.default_rng(0)
+    cnn = glassnet.Sequential(
+        [Conv1D(1, 3, 3, stride=2, padding=1), BatchNorm(3), ReLU(), Residual([Conv1D(3, 3, 3, padding=1), Tanh()]),
+         MaxPool1D(2), Flatten(), Dense(6, 2)], input_shape=(1, 9), output="softmax", random_state=0)
+    cnn.forward(rng.normal(size=(4, 1, 9)), training=True)  # running statistics away from their start
+    glassnet.save(cnn, d / "cnn.glassnet")
+    cnn2d = glassnet.Sequential([Conv2D(1, 2, 2), AvgPool2D(2), GlobalAveragePool(), Dense(2, 2)],
+                                input_shape=(1, 5, 5), random_state=0)
+    glassnet.save(cnn2d, d / "cnn2d.glassnet")
     with open(d / "data.csv", "w") as fh:
         fh.write("size,colour,label\n")
         for i in range(30):
@@ -91,7 +102,8 @@ def originals(tmp_path_factory):
         )
         == 0
     )
-    files = {name: (d / path).read_bytes() for name, path in (("seq", "seq.glassnet"), ("cli", "run/model.glassnet"))}
+    files = {name: (d / path).read_bytes() for name, path in (
+        ("seq", "seq.glassnet"), ("cli", "run/model.glassnet"), ("cnn", "cnn.glassnet"), ("cnn2d", "cnn2d.glassnet"))}
     if ESTIMATOR is not None:
         X = rng.normal(size=(30, 3))
         with warnings.catch_warnings():
@@ -184,7 +196,8 @@ def _rechecksummed(header, members):
     return header
 
 
-which = st.sampled_from(["seq", "cli"] + (["est"] if ESTIMATOR is not None else []))
+SAMPLE_SHAPES = {"seq": (3,), "cnn": (1, 9), "cnn2d": (1, 5, 5)}
+which = st.sampled_from(["seq", "cli", "cnn", "cnn2d"] + (["est"] if ESTIMATOR is not None else []))
 
 
 # ------------------------------------------------------------------------------------------ the fuzzers
@@ -200,6 +213,8 @@ def test_the_originals_load(originals):
     folder, files = originals
     assert isinstance(_load(folder, files["seq"]), glassnet.Sequential)
     assert isinstance(_load(folder, files["cli"]), TabularModel)
+    assert isinstance(_load(folder, files["cnn"]), glassnet.Sequential)
+    assert isinstance(_load(folder, files["cnn2d"]), glassnet.Sequential)
 
 
 @FUZZ
@@ -300,7 +315,8 @@ def test_json_header_edits(originals, name, pick, value, delete, recompute):
     model = _load(folder, _zip(members))
     if model is not None and isinstance(model, glassnet.Sequential):
         # whatever loads is usable
-        P = model.predict_proba(np.zeros((2, *(model.input_shape or (3,)))))
+        # (a file whose input_shape was deleted still takes the samples the original took)
+        P = model.predict_proba(np.zeros((2, *(model.input_shape or SAMPLE_SHAPES[name]))))
         assert P.shape[0] == 2
 
 
