@@ -17,7 +17,12 @@ FIGURES = {
     "three-clouds": ["data.png", "loss.png", "decision_regions.png"],
     "digits-sweep": ["validation_vs_lambda.png", "loss_curves.png", "confusion_matrix.png"],
     "digits-minibatch": ["batch_costs.png", "costs.png", "confusion_matrix.png"],
+    "mnist1d": ["accuracy_vs_paper.png", "learning_curves.png", "cnn_filters.png", "signals.png"],
+    "digits-cnn": ["filters.png", "loss.png", "confusion_matrix.png"],
 }
+# The full runs are commands (`glassnet experiment mnist1d`, minutes); the suite runs them tiny, which
+# checks the files and their structure, not the accuracies (docs/experiments.md records those).
+TINY = {"mnist1d": {"epochs": 2, "seeds": (0, 1), "n_train": 400}, "digits-cnn": {"epochs": 1, "seeds": (0,)}}
 
 # The full sweep trains eleven 64-48-32-10 networks for 1000 epochs (30-40 s on two busy cores).
 # The suite sweeps two of the seed's ten lambdas, the one the full sweep chooses (0.5995) and one
@@ -37,15 +42,16 @@ def results(out_dir):
 
     def get_results(name):
         if name not in cache:
-            options = {"lambdas": SWEEP_LAMBDAS} if name == "digits-sweep" else {}
+            options = {"lambdas": SWEEP_LAMBDAS} if name == "digits-sweep" else TINY.get(name, {})
             cache[name] = run(name, out_dir, **options)
         return cache[name]
 
     return get_results
 
 
-def test_registry_lists_the_five_experiments():
-    assert list(EXPERIMENTS) == ["rbf-1d", "circles", "three-clouds", "digits-sweep", "digits-minibatch"]
+def test_registry_lists_the_experiments():
+    assert list(EXPERIMENTS) == ["rbf-1d", "circles", "three-clouds", "digits-sweep", "digits-minibatch", "mnist1d",
+                                 "digits-cnn"]
     for name, module in MODULES.items():
         assert EXPERIMENTS[name] is module.run
         assert SUMMARIES[name] and "\n" not in SUMMARIES[name]
@@ -121,6 +127,27 @@ def test_digits_sweep_rejects_bad_lambdas(tmp_path):
         run("digits-sweep", tmp_path, lambdas=[])
     with pytest.raises(ValueError, match="lambdas"):
         run("digits-sweep", tmp_path, lambdas=[-1.0])
+
+
+def test_mnist1d_records_every_model_beside_the_paper(results):
+    r = results("mnist1d")
+    assert r["paper"] == {"logistic": 0.32, "mlp": 0.68, "cnn": 0.94, "gru": 0.91, "human": 0.96}
+    for model in ("logistic", "mlp", "cnn"):
+        per_seed = r[model]["test_accuracy_per_seed"]
+        assert len(per_seed) == 2 and r[f"{model}_test_accuracy"] == pytest.approx(np.median(per_seed))
+        assert len(r[model]["test_accuracy_per_epoch"]) == 2
+        assert r[f"{model}_test_accuracy"] > 0.15  # two epochs on 400 signals already beat chance (0.10)
+
+
+def test_mnist1d_models_are_the_papers():
+    from glassnet.experiments import mnist1d
+
+    cnn = mnist1d.build("cnn", 0)
+    assert cnn.input_shape == (1, 40) and cnn.output_shape == (10,)
+    assert cnn.output_shape_for((1, 40)) == (10,)
+    assert cnn.n_params == (25 * 5 + 25) + 2 * (25 * 25 * 3 + 25) + (125 * 10 + 10)
+    assert mnist1d.build("mlp", 0).n_params == (40 * 100 + 100) + (100 * 100 + 100) + (100 * 10 + 10)
+    assert mnist1d.build("logistic", 0).n_params == 40 * 10 + 10
 
 
 def test_digits_minibatch_stops_by_the_originals_rule(results):

@@ -17,6 +17,9 @@ The figures:
 - :func:`validation_curve`: a validation score against a hyperparameter (log x axis by default).
 - :func:`predicted_vs_true`: a regression's predictions against the true values.
 - :func:`weight_images`: a layer's incoming weights drawn as images (the digits' 8x8).
+- :func:`conv_filters`: a convolution's filters, as curves (1-D kernels) or images (2-D kernels).
+- :func:`scores_against_reference`: a score per model over seeds, beside a published figure.
+- :func:`signal_examples`: a few 1-D signals of each class.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from .serialize.atomic import atomic_write
 __all__ = [
     "batch_costs", "confusion_matrix", "confusion_matrix_from_counts", "decision_regions",
     "hidden_projection_3d", "loss_curves", "loss_surface", "predicted_vs_true", "save", "scatter_classes",
-    "to_png", "validation_curve", "weight_images",
+    "to_png", "validation_curve", "weight_images", "conv_filters", "scores_against_reference", "signal_examples",
 ]
 
 # Class colours: the tutorials' red/blue for two classes, then the default cycle.
@@ -454,6 +457,80 @@ def weight_images(W, image_shape, *, max_units=32, title=None, path=None) -> Fig
         v = np.abs(w).max() or 1.0
         ax.imshow(w, cmap="RdBu_r", vmin=-v, vmax=v, interpolation="nearest")
         ax.set_title(f"unit {j}", fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def conv_filters(W, *, max_filters=32, title=None, path=None) -> Figure:
+    """A convolution's filters ``W`` of shape (out_channels, in_channels, *kernel): each output channel's
+    kernel as a curve per input channel (1-D) or as an image of its first input channel (2-D)."""
+    W = np.asarray(W)[:max_filters]
+    n = W.shape[0]
+    cols = min(8, n)
+    rows = int(np.ceil(n / cols))
+    fig = _figure(figsize=(cols * 1.3, rows * 1.1 + (0.4 if title else 0)))
+    v = np.abs(W).max() or 1.0
+    for j in range(n):
+        ax = fig.add_subplot(rows, cols, j + 1)
+        if W.ndim == 3:
+            for c in range(W.shape[1]):
+                ax.plot(np.arange(W.shape[2]), W[j, c], marker=".", linewidth=1)
+            ax.axhline(0.0, color="gray", linewidth=0.5)
+            ax.set_ylim(-1.1 * v, 1.1 * v)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            ax.axis("off")
+            ax.imshow(W[j, 0], cmap="RdBu_r", vmin=-v, vmax=v, interpolation="nearest")
+        ax.set_title(f"filter {j}", fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+def scores_against_reference(scores, reference, *, ylabel="test accuracy", title=None, path=None) -> Figure:
+    """Per model, each seed's score (dots) and their median (bar) beside a published figure (black tick).
+
+    ``scores`` maps a model's name to its scores over seeds; ``reference`` maps names to one number.
+    """
+    fig = _figure(figsize=(1.4 * len(scores) + 2, 4))
+    ax = fig.add_subplot(1, 1, 1)
+    for i, (name, values) in enumerate(scores.items()):
+        values = np.asarray(values, dtype=np.float64)
+        ax.bar(i, np.median(values), width=0.6, color="tab:blue", alpha=0.6,
+               label="glassnet, median over seeds" if i == 0 else None)
+        ax.scatter(np.full(len(values), i), values, color="tab:blue", s=12, zorder=3)
+        if name in reference:
+            ax.hlines(reference[name], i - 0.35, i + 0.35, color="black", linewidth=2.5,
+                      label="published" if i == 0 else None)
+        ax.annotate(f"{np.median(values):.3f}", (i, np.median(values)), textcoords="offset points",
+                    xytext=(0, 4), ha="center", fontsize=8)
+    ax.set_xticks(range(len(scores)), list(scores))
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="lower right")
+    ax.grid(True, axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def signal_examples(X, y, *, per_class=3, t=None, title=None, path=None) -> Figure:
+    """``per_class`` signals (rows of ``X``) of each class of ``y``, one panel per class."""
+    X, y = np.asarray(X), np.asarray(y)
+    classes = np.unique(y)
+    cols = min(5, len(classes))
+    rows = int(np.ceil(len(classes) / cols))
+    fig = _figure(figsize=(cols * 2.2, rows * 1.8 + (0.4 if title else 0)))
+    t = np.arange(X.shape[1]) if t is None else t
+    for k, c in enumerate(classes):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        for row in X[y == c][:per_class]:
+            ax.plot(t, row, linewidth=1)
+        ax.set_title(f"class {c}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
     if title:
         fig.suptitle(title)
     return _finish(fig, path)

@@ -1,4 +1,4 @@
-"""The five seed experiments, reproduced by name.
+"""The five seed experiments, MNIST-1D's table and a CNN on the digits, reproduced by name.
 
 Each experiment is a module with ``NAME``, a one-line ``SUMMARY``, ``KEYS`` (its headline numbers) and
 ``run(out_dir, **options) -> dict``, which trains, writes ``out_dir/NAME/results.json`` and its figures
@@ -12,9 +12,9 @@ or, from the shell, ``glassnet experiment circles --out out``.
 
 from __future__ import annotations
 
-from . import circles, digits_minibatch, digits_sweep, rbf_1d, three_clouds
+from . import circles, digits_cnn, digits_minibatch, digits_sweep, mnist1d, rbf_1d, three_clouds
 
-MODULES = {m.NAME: m for m in (rbf_1d, circles, three_clouds, digits_sweep, digits_minibatch)}
+MODULES = {m.NAME: m for m in (rbf_1d, circles, three_clouds, digits_sweep, digits_minibatch, mnist1d, digits_cnn)}
 
 EXPERIMENTS = {name: module.run for name, module in MODULES.items()}
 SUMMARIES = {name: module.SUMMARY for name, module in MODULES.items()}

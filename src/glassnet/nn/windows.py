@@ -5,7 +5,10 @@ Arrays are laid out ``(N, C, *spatial)`` with one or two spatial axes. With a ke
 
 - :func:`windows` is ``im2col`` without the copy: a strided view ``(N, C, *out, *k)`` in which
   ``V[n, c, l, j] = X[n, c, s*l + j]`` (no data moves until a layer reshapes it for its one GEMM).
-- :func:`col2im` is its adjoint: it sums window entries back onto the positions they came from, one
+- :func:`im2col` copies those windows once into the matrix a convolution multiplies: one row per
+  (channel, kernel offset), one column per (sample, output position), a layout whose innermost axis
+  runs along the output positions, so the copy moves rows of a padded input, not 3-element kernels.
+- :func:`col2im` is the adjoint of :func:`windows`: it sums window entries back onto the positions they came from, one
   strided slice-add per kernel offset (``k`` or ``k1*k2`` of them), never a loop over samples or
   output positions and never ``np.add.at``.
 
@@ -15,6 +18,7 @@ These are the only places that know about strides in memory; the layers' maths s
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -42,6 +46,26 @@ def windows(X, kernel: tuple, stride: tuple):
     """A read-only strided view ``V`` of shape ``(N, C, *out, *kernel)``, ``V[n, c, l, j] = X[n, c, s l + j]``."""
     view = np.lib.stride_tricks.sliding_window_view(X, kernel, axis=tuple(range(2, X.ndim)))
     return view[(slice(None), slice(None), *[slice(None, None, s) for s in stride])]
+
+
+def im2col(Xp, kernel: tuple, stride: tuple, out=None):
+    """The windows of ``Xp`` (N, C, *S) as a matrix ``(C * prod(kernel), N * prod(out_sizes))``:
+    ``cols[(c, j), (n, l)] = Xp[n, c, s l + j]``. ``out``, when given, is a buffer of that shape to reuse."""
+    V = windows(Xp, kernel, stride)                                  # (N, C, *out, *k)
+    d = len(kernel)
+    # (C, *k, N, *out): axis order 1, then the kernel axes, then 0, then the output axes
+    V = V.transpose(1, *range(2 + d, 2 + 2 * d), 0, *range(2, 2 + d))
+    cols = np.empty(V.shape, dtype=Xp.dtype) if out is None else out.reshape(V.shape)
+    cols[...] = V
+    return cols.reshape(V.shape[0] * math.prod(kernel), -1)
+
+
+def as_windows(cols, n_channels: int, kernel: tuple, n: int, out_sizes: tuple):
+    """A matrix laid out as :func:`im2col` makes it, viewed as windows ``(N, C, *out, *kernel)`` for
+    :func:`col2im` (no copy)."""
+    d = len(kernel)
+    V = cols.reshape(n_channels, *kernel, n, *out_sizes)             # (C, *k, N, *out)
+    return V.transpose(1 + d, 0, *range(2 + d, 2 + 2 * d), *range(1, 1 + d))
 
 
 def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple, out=None):

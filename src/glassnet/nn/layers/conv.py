@@ -26,9 +26,13 @@ class _Conv(SpatialLayer):
         dL/dXp[n, c, i] = sum over (l, j) with s l + j = i of sum_o dY[n, o, l] W[o, c, j]
 
     and ``dL/dX`` is ``dL/dXp`` without its padding. As matrices (im2col): the windows of ``Xp`` are the
-    rows of ``cols`` (one per sample and position, ``C * prod(kernel)`` columns), so ``Y = cols W^T + b``,
-    ``dW = dY^T cols`` and ``dcols = dY W``, one matrix product each; ``dXp`` sums ``dcols`` back onto
-    the positions the windows came from (:func:`glassnet.nn.windows.col2im`).
+    columns of ``cols`` (one per sample and position; one row per channel and kernel offset), so with
+    ``W`` as a matrix (O, C * prod(kernel)) and ``Y``, ``dY`` as matrices (O, N * positions)::
+
+        Y = W cols + b,   dW = dY cols^T,   dcols = W^T dY
+
+    one matrix product each; ``dXp`` sums ``dcols`` back onto the positions the windows came from
+    (:func:`glassnet.nn.windows.col2im`).
 
     Parameters
     ----------
@@ -91,28 +95,28 @@ class _Conv(SpatialLayer):
         self.check_input(X.shape)
         n, spatial = X.shape[0], self.spatial_output(X.shape[2:])
         Xp = win.pad(X, self.padding)
-        self._padded_shape = Xp.shape
-        # im2col: rows (n, *positions), columns (c, *kernel offsets), copied once into a reused buffer.
-        V = win.windows(Xp, self.kernel, self.stride)                      # (N, C, *out, *k)
-        cols = self._work.get("cols", (n, *spatial, *V.shape[1:2], *self.kernel), X.dtype)
-        cols[...] = np.moveaxis(V, 1, 1 + self.ndim)                        # (N, *out, C, *k)
-        self._cols = cols.reshape(n * math.prod(spatial), -1)
-        Y = self._cols @ self.params["W"].reshape(self.out_channels, -1).T  # (N * P, O)
+        self._padded_shape, self._spatial = Xp.shape, spatial
+        # im2col: one row per (c, kernel offset), one column per (sample, position), into a reused buffer
+        k = math.prod(self.kernel)
+        self._cols = win.im2col(Xp, self.kernel, self.stride,
+                                out=self._work.get("cols", (self.in_channels * k, n * math.prod(spatial)), X.dtype))
+        Y = self.params["W"].reshape(self.out_channels, -1) @ self._cols      # (O, N * P)
         if self.bias:
-            Y += self.params["b"]
-        return np.ascontiguousarray(np.moveaxis(Y.reshape(n, *spatial, self.out_channels), -1, 1))
+            Y += self.params["b"][:, None]
+        return np.ascontiguousarray(np.moveaxis(Y.reshape(self.out_channels, n, *spatial), 0, 1))
 
     def backward(self, dY):
         n, o = dY.shape[0], self.out_channels
-        dY_rows = np.moveaxis(dY, 1, -1).reshape(-1, o)                     # (N * P, O)
-        self.grads["W"][...] = (dY_rows.T @ self._cols).reshape(self.params["W"].shape)
+        dY_mat = np.moveaxis(dY, 1, 0).reshape(o, -1)                        # (O, N * P)
+        W_mat = self.params["W"].reshape(o, -1)                              # (O, C * prod(k))
+        self.grads["W"][...] = (dY_mat @ self._cols.T).reshape(self.params["W"].shape)
         if self.bias:
-            np.sum(dY_rows, axis=0, out=self.grads["b"])
+            np.sum(dY_mat, axis=1, out=self.grads["b"])
         if not self.input_grad:
             return None
-        dcols = dY_rows @ self.params["W"].reshape(o, -1)                   # (N * P, C * prod(k))
-        dcols = dcols.reshape(n, *dY.shape[2:], self.in_channels, *self.kernel)
-        dXp = win.col2im(np.moveaxis(dcols, 1 + self.ndim, 1), self._padded_shape, self.kernel, self.stride,
+        dcols = W_mat.T @ dY_mat                                             # (C * prod(k), N * P)
+        dV = win.as_windows(dcols, self.in_channels, self.kernel, n, self._spatial)
+        dXp = win.col2im(dV, self._padded_shape, self.kernel, self.stride,
                          out=self._work.get("dXp", self._padded_shape, dY.dtype))
         return win.unpad(dXp, self.padding)
 
