@@ -281,7 +281,7 @@ def test_initialisers_take_their_fans_from_the_layer():
 def test_every_layer_says_how_many_parameters_a_config_holds_without_building_it(name):
     cls = layers.LAYERS[name]
     config = {
-        "Dense": {"n_in": 7, "n_out": 3}, "Bias": {"n": 4},
+        "Dense": {"n_in": 7, "n_out": 3}, "Bias": {"n": 4}, "Reshape": {"shape": [1, 8, 8]},
         "Conv1D": {"in_channels": 2, "out_channels": 3, "kernel_size": 5},
         "Conv2D": {"in_channels": 2, "out_channels": 3, "kernel_size": [3, 2]},
         "MaxPool1D": {"kernel_size": 2}, "MaxPool2D": {"kernel_size": 2},

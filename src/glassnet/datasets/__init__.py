@@ -37,6 +37,7 @@ class Bundle:
     source: str
     image_shape: tuple | None = None
     n_train: int | None = None  # the first n_train rows are the published training split, when there is one
+    sample_shape: tuple | None = None  # (channels, *spatial) for images and sequences: what a convolution reads
 
 
 CLOUD_CENTRES = ((0.0, -2.0), (2.0, 2.0), (-2.0, 2.0))
@@ -66,7 +67,8 @@ def _digits():
     bunch = load_digits()
     names = [f"pixel_{i // 8}_{i % 8}" for i in range(64)]
     return Bundle("digits", bunch.data.astype(np.float64), bunch.target, names, "digit", "classification",
-                  [str(i) for i in range(10)], "scikit-learn load_digits (8x8 images)", image_shape=(8, 8))
+                  [str(i) for i in range(10)], "scikit-learn load_digits (8x8 images)", image_shape=(8, 8),
+                  sample_shape=(1, 8, 8))
 
 
 def _generated(name):
@@ -113,7 +115,7 @@ def _mnist1d():
     return Bundle("mnist1d", np.concatenate([x, x_test]), np.concatenate([y, y_test]),
                   [f"t{i}" for i in range(x.shape[1])], "digit", "classification", [str(i) for i in range(10)],
                   "MNIST-1D (Greydanus 2020), generated as the mnist1d package makes it; 4000 train, 1000 test",
-                  n_train=len(y))
+                  n_train=len(y), sample_shape=(1, x.shape[1]))
 
 
 LOADERS = {

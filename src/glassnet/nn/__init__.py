@@ -26,6 +26,7 @@ from .layers import (
     MaxPool1D,
     MaxPool2D,
     ReLU,
+    Reshape,
     Residual,
     Sigmoid,
     Softmax,
@@ -45,7 +46,7 @@ from .network import Sequential
 
 __all__ = [
     "AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "Flatten", "GlobalAveragePool", "MaxPool1D",
-    "MaxPool2D", "Residual",
+    "MaxPool2D", "Reshape", "Residual",
     "GELU", "RBF", "AbsoluteError", "Activation", "Bias", "BinaryCrossEntropy", "Dense", "Dropout", "HalfSquaredError",
     "Huber", "Identity", "Layer", "LeakyReLU", "Loss", "MeanSquaredError", "PoissonDeviance", "ReLU", "Sequential",
     "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Tanh", "functional", "initializers", "layers", "losses",

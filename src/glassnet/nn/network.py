@@ -168,6 +168,33 @@ class Sequential:
             raise ValueError(f"expected {self.flat_params.size} weights, got array of shape {flat.shape}.")
         self.flat_params[...] = flat
 
+    def snapshot(self) -> np.ndarray:
+        """A copy of every parameter followed by every buffer, as one flat array: what a callback keeps
+        to bring the network back to an earlier epoch (``BatchNorm``'s running statistics included)."""
+        return np.concatenate([self.flat_params, self.get_buffers()])
+
+    def restore(self, snapshot) -> None:
+        """Bring the network back to a :meth:`snapshot`."""
+        snapshot = np.asarray(snapshot)
+        n = self.flat_params.size
+        if snapshot.ndim != 1 or snapshot.size != n + self.get_buffers().size:
+            raise ValueError(f"expected a snapshot of {n + self.get_buffers().size} values, got shape {snapshot.shape}.")
+        self.set_weights(snapshot[:n])
+        self.set_buffers(snapshot[n:])
+
+    def summary(self) -> list:
+        """One row per layer, ``(layer, output shape of one sample, parameters)``: the layer table.
+
+        Output shapes are those the layers declare for ``input_shape`` (``None`` where unknown); the
+        parameters of a container (``Residual``) include its layers'.
+        """
+        rows, shape = [], self.input_shape
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            count = sum(leaf.params[k].size for _, leaf in leaves([layer]) for k in leaf.params)
+            rows.append((repr(layer), None if shape is None else tuple(shape), int(count)))
+        return rows
+
     def get_buffers(self) -> np.ndarray:
         """A copy of every buffer (``BatchNorm``'s running statistics), as one flat array."""
         arrays = [layer.buffers[k].reshape(-1) for _, layer in self._leaves for k in layer.buffers]

@@ -54,11 +54,11 @@ class KeepBestOnInterrupt(Callback):
     def on_epoch_end(self, loop):
         value = loop.logs[self.monitor]
         if value < self.best:
-            self.best, self.best_epoch, self.weights = value, loop.epoch, loop.net.get_weights()
+            self.best, self.best_epoch, self.weights = value, loop.epoch, loop.net.snapshot()
 
     def on_train_end(self, loop):
         if loop.history.stop_reason == INTERRUPTED and self.weights is not None:
-            loop.net.set_weights(self.weights)
+            loop.net.restore(self.weights)
 
     def state(self):
         meta = {"best": float(self.best), "best_epoch": self.best_epoch}

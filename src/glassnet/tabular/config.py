@@ -7,19 +7,11 @@ import dataclasses
 from ..nn.checks import FLOAT_DTYPES, check_positive_int, check_real
 from ..nn.layers.activations import ACTIVATIONS
 from ..optim import optimizers
+from .architecture import parse_item, parse_layers  # noqa: F401  (parse_layers: every command's syntax)
 
 TASKS = ("auto", "classification", "regression")
 # Every activation but softmax, which is an output function
 HIDDEN_ACTIVATIONS = tuple(sorted(name for name in ACTIVATIONS if name != "softmax"))
-
-
-def parse_layers(text) -> tuple:
-    """Hidden-layer widths as every command writes them: ``64`` or ``64,32``."""
-    parts = str(text).split(",")
-    if not all(part.strip().isdigit() and int(part) > 0 for part in parts):
-        raise ValueError(f"hidden-layer widths are positive whole numbers separated by commas, like 64,32; "
-                         f"got {text!r}.")
-    return tuple(int(part) for part in parts)
 
 
 @dataclasses.dataclass
@@ -58,9 +50,8 @@ class TrainConfig:
             raise ValueError(f"task must be one of {TASKS}, got {self.task!r}.")
         self.layers = tuple(self.layers)
         if not self.layers:
-            raise ValueError("layers must give at least one hidden-layer width, like 64,32.")
-        for width in self.layers:
-            check_positive_int(width, "each hidden-layer width")
+            raise ValueError("layers must give at least one hidden layer, like 64,32 or conv16k3,maxpool2.")
+        self.layers = tuple(parse_item(item) for item in self.layers)
         if self.activation == "softmax":
             raise ValueError("softmax is an output function, not a hidden activation; use relu, tanh, ...")
         if self.activation not in HIDDEN_ACTIVATIONS:

@@ -38,10 +38,12 @@ class Dataset:
         None when it must be inferred from ``y``.
     """
 
-    def __init__(self, name, frame, features, y, target, task=None, classes=None, image_shape=None, source=None):
+    def __init__(self, name, frame, features, y, target, task=None, classes=None, image_shape=None, source=None,
+                 sample_shape=None):
         self.name, self.frame, self.features, self.y, self.target = name, frame, list(features), y, target
         self.task, self.classes, self.image_shape = task, classes, image_shape
         self.source = source or name
+        self.sample_shape = sample_shape  # (channels, *spatial) of images or sequences, for convolutions
 
 
 def frame_from_columns(columns: dict):
@@ -61,7 +63,7 @@ def load_dataset(name) -> Dataset:
     else:
         y = bundle.y.astype(np.float64)
     return Dataset(name, frame, features, y, bundle.target, bundle.task, bundle.classes, bundle.image_shape,
-                   bundle.source)
+                   bundle.source, bundle.sample_shape)
 
 
 # ---------------------------------------------------------------------------------------- CSV

@@ -69,6 +69,14 @@ def build_figures(model, X_eval, y_eval, eval_name, frame=None, y_all=None):
                          predict_index, X2[keep], np.asarray(y_all)[keep], class_names=list(model.classes),
                          feature_names=names, margin=0.1 * float(np.ptp(X2[keep]) or 1.0))),
                      "The class the network predicts at each point of the plane, with every sample of the data set."))
+    convs = [layer for layer in model.net.layers if "W" in layer.params and layer.params["W"].ndim >= 3]
+    if convs:
+        W = convs[0].params["W"]
+        figs.append(("first_conv_filters", "First convolution's filters",
+                     plotting.to_png(plotting.conv_filters(W)),
+                     f"The {W.shape[0]} learned kernels of the first convolution ({'x'.join(map(str, W.shape[2:]))}): "
+                     + ("one curve per input channel." if W.ndim == 3 else "the first input channel as an image, "
+                                                                        "red positive, blue negative.")))
     shape = (info.get("data") or {}).get("image_shape")
     first = model.net.layers[0]
     if shape and hasattr(first, "params") and "W" in first.params and first.params["W"].shape[0] == int(np.prod(shape)):
@@ -156,6 +164,10 @@ def render_html(model, figures) -> str:
                 parts.append(f"<h2>Per-class precision and recall ({part} set)</h2>")
                 parts.append(_table(rows, ["class", "precision", "recall", "F1", "support"]))
                 break
+    layer_rows = [(i, name, "(" + ", ".join(map(str, shape)) + ")" if shape is not None else "?", count)
+                  for i, (name, shape, count) in enumerate(model.net.summary())]
+    layer_rows.append(("", "total", "", model.net.n_params))
+    parts.append("<h2>Network</h2>" + _table(layer_rows, ["#", "layer", "output shape (one sample)", "parameters"]))
     metric_rows = []
     for part in SPLITS:
         for key, value in res.get(part, {}).items():

@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-from ..nn import Dense, Dropout, Sequential, losses
-from ..nn import layers as nn_layers
+from ..nn import Dropout, Sequential, losses
 from ..optim import optimizers
 from ..training import EarlyStopping, History, ProgressBar, fit
+from .architecture import build_layers
 from .callbacks import INTERRUPTED, Checkpointer, InterruptFlag, KeepBestOnInterrupt, Score
 from .checkpoint import CHECKPOINT_NAME, Checkpoint, read_checkpoint, write_checkpoint
 from .config import TrainConfig
@@ -111,16 +111,10 @@ class Run:
 
     def _build_net(self, n_in, n_out):
         c = self.config
-        stack, width = [], n_in
-        init = "he_normal" if c.activation in ("relu", "leaky_relu", "gelu") else "glorot_uniform"
-        for h in c.layers:
-            stack += [Dense(width, h, init=init, dtype=c.dtype), nn_layers.activations.get(c.activation)]
-            if c.dropout > 0:
-                stack.append(Dropout(c.dropout))
-            width = h
-        stack.append(Dense(width, n_out, dtype=c.dtype))
+        stack = build_layers(c.layers, n_in=n_in, n_out=n_out, sample_shape=self.dataset.sample_shape,
+                             activation=c.activation, dropout=c.dropout, dtype=c.dtype)
         output = "softmax" if self.task == "classification" else "identity"
-        return Sequential(stack, output=output, random_state=c.seed, dtype=c.dtype)
+        return Sequential(stack, output=output, random_state=c.seed, dtype=c.dtype, input_shape=(n_in,))
 
     def _encode(self, y):
         encoded = self.model.encode_targets(y)

@@ -132,7 +132,7 @@ class EarlyStopping(Callback):
         if sign * value < sign * self.best:
             self.best, self.best_epoch = value, loop.epoch
             if self.restore_best:
-                self.best_weights = loop.net.get_weights()
+                self.best_weights = loop.net.snapshot()
         if self.wait < self.patience:
             return
         if self.lr_divisor is not None and loop.optimizer.lr > self.min_lr:
@@ -144,7 +144,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, loop):
         if self.restore_best and self.best_weights is not None:
-            loop.net.set_weights(self.best_weights)
+            loop.net.restore(self.best_weights)
 
     def state(self):
         """``(meta, arrays)`` to save in a checkpoint."""

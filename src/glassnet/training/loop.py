@@ -272,7 +272,7 @@ def fit(
     plan = batches if batches is not None else (lambda n, rng: batch_indices(n, batch_size, rng, shuffle))
     loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), len(X))
     history = loop.history
-    last_good = net.get_weights()
+    last_good = net.snapshot()
     # A diverging run overflows somewhere before its loss turns non-finite; the divergence guard is the
     # one place that reports it, so NumPy's floating-point warnings stay silent.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -300,7 +300,7 @@ def fit(
                     coefficient = l2 if strength is None else strength(weight)
                     loss, logits = train_step(net, loss_fn, optimizer, Xb, yb, wb, coefficient, validate=False)
                     if not math.isfinite(loss):
-                        net.set_weights(last_good)
+                        net.restore(last_good)
                         history.stop_reason = "diverged"
                         raise DivergenceError(loss, epoch + 1, batch + 1, optimizer.lr)
                     loop.loss = loss
@@ -326,7 +326,7 @@ def fit(
                 history.append(logs)
                 loop.logs = logs
                 if math.isfinite(logs["loss"]):
-                    last_good = net.get_weights()
+                    last_good = net.snapshot()
                 for cb in callbacks:
                     cb.on_epoch_end(loop)
                 if loop.stopping:

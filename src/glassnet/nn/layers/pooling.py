@@ -1,5 +1,4 @@
-"""Pooling over windows (``MaxPool1D/2D``, ``AvgPool1D/2D``), over whole maps (``GlobalAveragePool``),
-and ``Flatten``."""
+"""Pooling over windows (``MaxPool1D/2D``, ``AvgPool1D/2D``) and over whole maps (``GlobalAveragePool``)."""
 
 from __future__ import annotations
 
@@ -137,19 +136,3 @@ class GlobalAveragePool(Layer):
         if len(input_shape) < 2:
             raise ValueError(f"GlobalAveragePool expects samples of shape (C, ...), got {tuple(input_shape)}.")
         return (input_shape[0],)
-
-
-class Flatten(Layer):
-    """Each sample as one row: ``(N, *shape) -> (N, prod(shape))``; ``dL/dX`` is ``dY`` reshaped back."""
-
-    keeps_shape = False
-
-    def forward(self, X, training=False):
-        self._shape = X.shape
-        return X.reshape(X.shape[0], -1)
-
-    def backward(self, dY):
-        return dY.reshape(self._shape) if self.input_grad else None
-
-    def output_shape(self, input_shape):
-        return None if input_shape is None else (math.prod(input_shape),)
