@@ -215,3 +215,14 @@ def test_float32_stays_float32():
     assert Y.dtype == np.float32
     net.backward(np.ones_like(Y))
     assert net.flat_grads.dtype == np.float32 and net.layers[1].buffers["running_var"].dtype == np.float32
+
+
+def test_prediction_on_many_samples_takes_them_in_chunks_with_the_same_result(monkeypatch):
+    from glassnet.nn.layers import conv
+
+    layer = layers.Conv2D(2, 3, 3, padding=1, random_state=0)
+    X = np.random.default_rng(0).normal(size=(7, 2, 5, 5))
+    whole = layer.forward(X)
+    monkeypatch.setattr(conv, "MAX_COLS", 2 * 2 * 9 * 25)  # two samples' worth
+    np.testing.assert_allclose(layer.forward(X), whole, rtol=1e-14, atol=1e-14)
+    assert layer._cols is None

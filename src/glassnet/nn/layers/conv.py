@@ -12,6 +12,10 @@ from ..checks import as_float_dtype, check_positive_int
 from .spatial import SpatialLayer, window_arg
 
 
+# The most entries an im2col matrix may have outside training (2**23: 64 MB in float64).
+MAX_COLS = 2**23
+
+
 class _Conv(SpatialLayer):
     """Cross-correlation of the zero-padded input ``Xp`` with ``out_channels`` filters, plus a bias.
 
@@ -94,6 +98,14 @@ class _Conv(SpatialLayer):
     def forward(self, X, training=False):
         self.check_input(X.shape)
         n, spatial = X.shape[0], self.spatial_output(X.shape[2:])
+        per_sample = self.in_channels * math.prod(self.kernel) * math.prod(spatial)
+        if not training and n > 1 and n * per_sample > MAX_COLS:
+            # Predicting on many samples: im2col of them all at once could take gigabytes, so take
+            # them in chunks (training batches are small and keep the one-product path below).
+            step = max(MAX_COLS // per_sample, 1)
+            Y = np.concatenate([self.forward(X[i : i + step]) for i in range(0, n, step)])
+            self._cols = None  # no backward for a forward taken in pieces
+            return Y
         Xp = win.pad(X, self.padding)
         self._padded_shape, self._spatial = Xp.shape, spatial
         # im2col: one row per (c, kernel offset), one column per (sample, position), into a reused buffer
