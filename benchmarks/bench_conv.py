@@ -41,11 +41,11 @@ sys.path.insert(0, str(HERE.parent / "src"))
 from bench_training import _status, blas_info, load_average, peak_rss, reset_peak  # noqa: E402
 
 WORKLOADS = {
-    "mnist1d-cnn": dict(title="MNIST-1D CNN (paper), 4000 signals, batch 100, Adam", epochs=4, unit="ms per epoch"),
-    "digits-cnn": dict(title="digits CNN on (1, 8, 8) images, 1347 images, batch 32, Adam", epochs=3,
+    "mnist1d-cnn": dict(title="MNIST-1D CNN (paper), 4000 signals, batch 100, Adam", epochs=2, unit="ms per epoch"),
+    "digits-cnn": dict(title="digits CNN on (1, 8, 8) images, 1347 images, batch 32, Adam", epochs=2,
                        unit="ms per epoch"),
     "conv2d-layer": dict(title="Conv2D 32->32, 3x3, padding 1, batch 64 of 28x28: forward + backward",
-                         epochs=20, unit="ms per step"),
+                         epochs=5, unit="ms per step"),
 }
 
 
