@@ -1,0 +1,354 @@
+"""One browser session's training state: data, a ``Sequential``, an optimizer, and the thread that
+trains them with :func:`glassnet.fit`.
+
+Only the session's worker thread touches the network. The server puts commands on a queue; the worker
+applies them between epochs (from a ``fit`` callback while training, or while waiting when paused) and
+publishes what the page draws through ``publish(message)``. So play, pause, step, settings, weight edits,
+the gradient check and export never race the training loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import concurrent.futures
+import dataclasses
+import math
+import os
+import queue
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+from .. import nn, optim
+from ..training import DivergenceError, History, evaluate, fit, gradcheck
+from ..training.callbacks import Callback
+from . import data
+from .settings import Settings
+
+GRID = 100                # output heatmap: GRID x GRID points over the plane
+NEURON_GRID = 20          # each neuron's heatmap: every (GRID // NEURON_GRID)-th point of the same grid
+MAX_EPOCHS_PER_SECOND = 30  # the pace of play: the page redraws once per epoch
+GRADCHECK_SAMPLES, GRADCHECK_ENTRIES = 100, 300
+_AXIS = np.linspace(-data.RADIUS, data.RADIUS, GRID)
+_STRIDE = GRID // NEURON_GRID
+OUTPUTS = {"identity": lambda Z: Z, "sigmoid": nn.functional.sigmoid, "softmax": nn.functional.softmax}
+PLANE = np.column_stack([np.tile(_AXIS, GRID), np.repeat(_AXIS[::-1], GRID)])  # rows top (x2=+6) to bottom
+
+
+def encode(values) -> str:
+    """Values in [-1, 1] as base64 bytes 0..255 (the page's colour scale), one byte per point."""
+    q = np.round((np.clip(np.nan_to_num(values), -1, 1) + 1) * 127.5).astype(np.uint8)
+    return base64.b64encode(q.tobytes()).decode("ascii")
+
+
+@dataclasses.dataclass
+class Problem:
+    """The data of a run, as the network sees it and as the page draws it."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    classes: list | None           # None for regression
+    scaling: dict | None = None    # raw CSV columns -> plane, for the exported code
+
+    @property
+    def n_outputs(self) -> int:
+        return 1 if self.classes is None or len(self.classes) == 2 else len(self.classes)
+
+
+class Session:
+    """A training state and its worker thread. ``publish(message)`` is called from that thread."""
+
+    def __init__(self, settings: Settings, publish, csv_upload=None):
+        self.settings = settings
+        self.publish = publish
+        self.commands: queue.Queue = queue.Queue()
+        self.playing = False
+        self.steps = 0
+        self.epoch = 0
+        self.message = ""
+        self.closed = False
+        self._upload = csv_upload  # (X, y, classes, scaling) of an uploaded CSV, kept across changes
+        self._interrupt = False
+        self._last_epoch_time = 0.0
+        self.last_setup = self.last_state = None
+        self._build()
+        self.thread = threading.Thread(target=self._work, name="glassnet-playground-session", daemon=True)
+        self.thread.start()
+
+    # ---- called from the server thread --------------------------------------------------------------
+    def submit(self, name, *args) -> concurrent.futures.Future:
+        """Queue a command for the worker; the future holds its result (or the error it raised)."""
+        future = concurrent.futures.Future()
+        self.commands.put((name, args, future))
+        return future
+
+    def close(self) -> None:
+        self.closed = True
+        self.commands.put(("close", (), concurrent.futures.Future()))
+
+    # ---- the worker ---------------------------------------------------------------------------------
+    def _work(self):
+        while not self.closed:
+            if self.playing or self.steps:
+                self._train()
+            else:
+                self._apply(*self.commands.get())
+
+    def _train(self):
+        s = self.settings
+        self._interrupt = False
+        epochs = 10**9 if self.playing else self.steps
+        self.steps = 0
+        l2 = s.regularization_rate if s.regularization == "l2" else 0.0
+        try:
+            fit(self.net, self.loss_fn, self.optimizer, self.problem.X_train, self.problem.y_train,
+                epochs=epochs, batch_size=min(s.batch_size, len(self.problem.X_train)), random_state=self.rng,
+                l2=l2, callbacks=[_Playground(self)], history=self.history, start_epoch=self.epoch)
+        except DivergenceError as exc:
+            self.playing = False
+            self.message = f"Training diverged ({exc}). Lower the learning rate, or press reset."
+            self._publish_state()
+
+    def _between_epochs(self, loop) -> None:
+        """After every epoch (from the fit callback): publish, pace, take commands, stop when asked."""
+        self.epoch = loop.epoch + 1
+        self._publish_state()
+        wait = 1.0 / MAX_EPOCHS_PER_SECOND - (time.perf_counter() - self._last_epoch_time)
+        if self.playing and wait > 0:
+            time.sleep(wait)
+        self._last_epoch_time = time.perf_counter()
+        while not self.commands.empty():
+            self._apply(*self.commands.get())
+        if not self.playing or self._interrupt or self.closed:
+            loop.stop("paused")
+
+    def _apply(self, name, args, future):
+        try:
+            future.set_result(getattr(self, "_cmd_" + name)(*args))
+        except Exception as exc:  # the server turns it into a 4xx answer; the session goes on
+            future.set_exception(exc)
+
+    # ---- commands (run on the worker) ---------------------------------------------------------------
+    def _cmd_close(self):
+        self.closed = True
+
+    def _cmd_play(self):
+        self.playing, self.message = True, ""
+        self._publish_state()
+
+    def _cmd_pause(self):
+        self.playing = False
+        self._publish_state()
+
+    def _cmd_step(self):
+        self.playing, self.steps, self.message = False, 1, ""
+
+    def _cmd_reset(self):
+        self.playing = False
+        self._build(data_too=False)
+
+    def _cmd_set(self, settings: Settings):
+        before, self.settings = self.settings, settings
+        self._interrupt = True  # fit restarts with the new batch size, penalty and rate
+        if before.changes_rebuild(settings):
+            self.playing = False
+            self._build()
+        else:
+            self.optimizer.lr = settings.learning_rate
+            self._publish_state()
+        return settings.to_dict()
+
+    def _cmd_upload(self, parsed, settings: Settings):
+        self._upload = parsed
+        return self._cmd_set(settings)
+
+    def _cmd_weight(self, layer: int, param: str, row: int, col: int, value: float):
+        dense = self._denses()
+        if not 0 <= layer < len(dense):
+            raise ValueError(f"layer must be from 0 to {len(dense) - 1}, got {layer}.")
+        array = dense[layer].params[param]
+        if param == "b":
+            if not 0 <= col < array.shape[0]:
+                raise ValueError(f"bias index must be from 0 to {array.shape[0] - 1}, got {col}.")
+            array[col] = value
+        else:
+            if not (0 <= row < array.shape[0] and 0 <= col < array.shape[1]):
+                raise ValueError(f"weight index ({row}, {col}) is outside layer {layer}'s {array.shape} weights.")
+            array[row, col] = value
+        self._publish_state()
+
+    def _cmd_gradcheck(self):
+        n = min(GRADCHECK_SAMPLES, len(self.problem.X_train))
+        l2 = self.settings.regularization_rate if self.settings.regularization == "l2" else 0.0
+        worst = gradcheck(self.net, self.loss_fn, self.problem.X_train[:n], self.problem.y_train[:n], l2=l2,
+                          tol=math.inf, max_entries=GRADCHECK_ENTRIES)
+        return {"worst_relative_error": worst, "samples": n, "entries": min(GRADCHECK_ENTRIES, self.net.n_params)}
+
+    def _cmd_export(self, folder):
+        """Write the network with ``glassnet.save`` (atomic) into ``folder``; return the file's path."""
+        from ..persist import save
+
+        path = os.path.join(folder, "playground.glassnet")
+        save(self.net, path)
+        return path
+
+    def _cmd_predict(self, points):
+        """Class indices (or values) the network gives at points of the plane, as the page shows them."""
+        out = self.net.predict_proba(data.features(np.asarray(points, dtype=np.float64), self.settings.features))
+        return self._labels_from(out).tolist()
+
+    # ---- building ---------------------------------------------------------------------------------
+    def _build(self, data_too=True):
+        s = self.settings
+        if data_too:
+            self.problem = self._make_problem(s)
+        rng = np.random.default_rng(s.seed)
+        layers, n_in = [], len(s.features)
+        for width, activation in zip(s.layers, s.activations):
+            layers += [nn.Dense(n_in, width), nn.layers.ACTIVATIONS[activation]()]
+            if s.dropout:
+                layers.append(nn.Dropout(s.dropout))
+            n_in = width
+        layers.append(nn.Dense(n_in, self.problem.n_outputs))
+        if self.problem.classes is None:
+            output, self.loss_fn = "identity", nn.MeanSquaredError()
+        elif len(self.problem.classes) == 2:
+            output, self.loss_fn = "sigmoid", nn.BinaryCrossEntropy()
+        else:
+            output, self.loss_fn = "softmax", nn.SoftmaxCrossEntropy()
+        self.net = nn.Sequential(layers, output=output, random_state=rng)
+        self.optimizer = optim.optimizers.get(s.optimizer, learning_rate=s.learning_rate)
+        self.rng = rng
+        self.history = History()
+        self.history.batch_loss = collections.deque(maxlen=1000)  # a long play keeps only recent batches
+        self.epoch = 0
+        self.message = ""
+        self._interrupt = True
+        self._publish_setup()
+        self._publish_state()
+
+    def _make_problem(self, s: Settings) -> Problem:
+        rng = np.random.default_rng(s.seed)
+        if s.dataset == "csv":
+            if self._upload is None:
+                raise ValueError("dataset 'csv' needs an uploaded file: upload one, or choose a generated set.")
+            X, y, classes, scaling = self._upload
+        else:
+            n = data.N_CLASSIFY if s.problem == "classification" else data.N_REGRESS
+            X, y = data.generate(s.dataset, n, s.noise / 100, rng)
+            classes = None if s.problem == "regression" else [str(c) for c in range(int(y.max()) + 1)]
+            scaling = None
+        order = rng.permutation(len(X))
+        n_train = max(1, min(len(X) - 1, round(len(X) * s.train_percent / 100)))
+        train, test = order[:n_train], order[n_train:]
+        self.points = {"train": (X[train], y[train]), "test": (X[test], y[test])}
+        F = data.features(X, s.features)
+        target = y.astype(np.float64) if classes is None else y.astype(np.int64)
+        return Problem(F[train], target[train], F[test], target[test], classes, scaling)
+
+    def _denses(self):
+        return [layer for layer in self.net.layers if isinstance(layer, nn.Dense)]
+
+    # ---- what the page draws ----------------------------------------------------------------------
+    def _labels_from(self, out):
+        if self.problem.classes is None:
+            return out[:, 0]
+        if out.shape[1] == 1:
+            return (out[:, 0] >= 0.5).astype(np.int64)
+        return out.argmax(axis=1)
+
+    def _publish_setup(self):
+        s = self.settings
+        points = {}
+        for part, (X, y) in self.points.items():
+            points[part] = np.column_stack([np.round(X, 3), np.round(y, 3)]).tolist()
+        inputs = data.features(PLANE, s.features)
+        scale = np.abs(inputs).max(axis=0)
+        self.last_setup = {
+            "type": "setup",
+            "settings": s.to_dict(),
+            "problem": "regression" if self.problem.classes is None else "classification",
+            "classes": self.problem.classes,
+            "points": points,
+            "features": [data.FEATURES[name][1] for name in s.features],
+            "sizes": [len(s.features), *s.layers, self.problem.n_outputs],
+            "inputs": [encode(self._small(inputs[:, j] / (scale[j] or 1))) for j in range(len(s.features))],
+            "grid": GRID,
+            "neuron_grid": NEURON_GRID,
+            "radius": data.RADIUS,
+        }
+        self.publish(self.last_setup)
+
+    @staticmethod
+    def _small(values):
+        return values.reshape(GRID, GRID)[_STRIDE // 2 :: _STRIDE, _STRIDE // 2 :: _STRIDE].ravel()
+
+    def _publish_state(self):
+        net, problem = self.net, self.problem
+        train = evaluate(net, self.loss_fn, problem.X_train, problem.y_train)["loss"]
+        test = evaluate(net, self.loss_fn, problem.X_test, problem.y_test)["loss"]
+        # One pass over the plane gives the output heatmap and every hidden neuron's own map.
+        Z = data.features(PLANE, self.settings.features)
+        neurons = []
+        for layer in net.layers:
+            Z = layer.forward(Z, False)
+            if isinstance(layer, nn.layers.Activation):
+                neurons.append([encode(self._small(Z[:, j])) for j in range(Z.shape[1])])
+        out = OUTPUTS[net.output](Z.copy())
+        output = {"kind": "regression" if problem.classes is None else "classes"}
+        if problem.classes is None:
+            output["values"] = encode(out[:, 0])
+        elif out.shape[1] == 1:
+            output["values"] = encode(2 * out[:, 0] - 1)
+        else:
+            output["labels"] = base64.b64encode(out.argmax(axis=1).astype(np.uint8).tobytes()).decode("ascii")
+            output["values"] = encode(2 * out.max(axis=1) - 1)
+        weights = [{"W": np.round(d.params["W"], 4).tolist(), "b": np.round(d.params["b"], 4).tolist(),
+                    "dW": _significant(d.grads["W"]), "db": _significant(d.grads["b"])} for d in self._denses()]
+        self.last_state = {
+            "type": "state", "epoch": self.epoch, "train_loss": _finite(train), "test_loss": _finite(test),
+            "playing": self.playing, "message": self.message, "output": output, "neurons": neurons,
+            "weights": weights,
+        }
+        self.publish(self.last_state)
+
+
+class _Playground(Callback):
+    """The fit callback that makes a session interactive: an L1 step after every batch, then the
+    session's between-epoch work (publish, pace, commands)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def on_batch_end(self, loop):
+        s = self.session.settings
+        if s.regularization == "l1" and s.regularization_rate:
+            # L1's proximal step: w <- sign(w) max(|w| - lr lambda, 0). A weight the penalty would push
+            # across zero stops at zero (TensorFlow Playground does the same), so L1 yields exact zeros.
+            w = loop.net.flat_params[: loop.net.n_decayed]
+            shrink = loop.optimizer.lr * s.regularization_rate
+            np.copysign(np.maximum(np.abs(w) - shrink, 0.0), w, out=w)
+
+    def on_epoch_end(self, loop):
+        self.session._between_epochs(loop)
+
+
+def _finite(x):
+    return float(x) if math.isfinite(x) else None
+
+
+def _significant(a):
+    return [float(f"{v:.3g}") for v in np.ravel(a)] if a.ndim == 1 else [[float(f"{v:.3g}") for v in r] for r in a]
+
+
+def export_bytes(session: Session, timeout=30.0) -> bytes:
+    """The session's network as a glassnet model file's bytes (written through ``glassnet.save``)."""
+    with tempfile.TemporaryDirectory(prefix="glassnet-playground-") as folder:
+        path = session.submit("export", folder).result(timeout)
+        with open(path, "rb") as f:
+            return f.read()
