@@ -6,6 +6,7 @@
     POST /api/sessions/ID/command       {"command": "play" | "pause" | "step" | "reset" | "set" | "weight"
                                         | "gradcheck" | "predict", ...}
     POST /api/sessions/ID/upload        a CSV file's text (x1, x2, label or value), ?problem=...
+    GET  /api/sessions/ID/state         the latest state (what the page last drew)
     GET  /api/sessions/ID/model         the trained network as a glassnet model file
     GET  /api/sessions/ID/code          Python that rebuilds and retrains the same setup
     DELETE /api/sessions/ID             end the session
@@ -93,6 +94,9 @@ class Hub:
         return sid, self.sessions[sid]
 
 
+HUB = web.AppKey("hub", Hub)
+
+
 class Watcher:
     """One event stream: holds only the newest message of each type, so a slow page skips states
     rather than falling behind."""
@@ -153,7 +157,7 @@ async def index(request):
 
 
 async def create_session(request):
-    hub = request.app["hub"]
+    hub = request.app[HUB]
     body = await _json_body(request)
     settings = _settings(body.get("settings"))
     if settings.dataset == "csv":
@@ -164,7 +168,7 @@ async def create_session(request):
 
 
 async def events(request):
-    hub = request.app["hub"]
+    hub = request.app[HUB]
     sid, session = hub.get(request)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
@@ -191,7 +195,7 @@ SIMPLE = ("play", "pause", "step", "reset", "gradcheck")
 
 
 async def command(request):
-    hub = request.app["hub"]
+    hub = request.app[HUB]
     sid, session = hub.get(request)
     body = await _json_body(request)
     name = body.get("command")
@@ -231,7 +235,7 @@ def _weight_args(body):
 
 
 async def upload(request):
-    hub = request.app["hub"]
+    hub = request.app[HUB]
     sid, session = hub.get(request)
     problem = request.query.get("problem", "classification")
     settings = _settings({"dataset": "csv", "problem": problem}, session.settings)
@@ -247,22 +251,27 @@ async def upload(request):
 
 
 async def model(request):
-    sid, session = request.app["hub"].get(request)
+    sid, session = request.app[HUB].get(request)
     body = await asyncio.get_running_loop().run_in_executor(None, export_bytes, session)
     return web.Response(body=body, content_type="application/octet-stream",
                         headers={"Content-Disposition": 'attachment; filename="playground.glassnet"'})
 
 
 async def code(request):
-    sid, session = request.app["hub"].get(request)
+    sid, session = request.app[HUB].get(request)
     classes = session.problem.classes
     text = python_code(session.settings, session.problem.scaling, len(classes) if classes else 2)
     return web.Response(text=text, content_type="text/x-python",
                         headers={"Content-Disposition": 'attachment; filename="playground.py"'})
 
 
+async def current_state(request):
+    sid, session = request.app[HUB].get(request)
+    return web.json_response(session.last_state)
+
+
 async def delete(request):
-    hub = request.app["hub"]
+    hub = request.app[HUB]
     sid, _ = hub.get(request)
     hub.close(sid)
     return web.json_response({"ok": True})
@@ -276,8 +285,8 @@ async def refuse_cleanly(request, handler):
     except web.HTTPException as exc:
         if exc.content_type == "application/json" or exc.status < 400:
             raise
-        raise type(exc)(text=_error(exc.reason if exc.text is None or exc.text.startswith(f"{exc.status}:")
-                                     else exc.text), content_type="application/json") from None
+        text = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+        return web.json_response({"error": text}, status=exc.status)
 
 
 def make_app() -> web.Application:
@@ -290,13 +299,14 @@ def make_app() -> web.Application:
     app.router.add_post("/api/sessions/{sid}/upload", upload)
     app.router.add_get("/api/sessions/{sid}/model", model)
     app.router.add_get("/api/sessions/{sid}/code", code)
+    app.router.add_get("/api/sessions/{sid}/state", current_state)
     app.router.add_delete("/api/sessions/{sid}", delete)
 
     async def start(app):
-        app["hub"] = Hub(asyncio.get_running_loop())
+        app[HUB] = Hub(asyncio.get_running_loop())
 
     async def stop(app):
-        hub = app["hub"]
+        hub = app[HUB]
         hub.closing = True
         for sid in list(hub.sessions):
             hub.close(sid)

@@ -26,7 +26,19 @@ from .. import nn, optim
 from ..training import DivergenceError, History, evaluate, fit, gradcheck
 from ..training.callbacks import Callback
 from . import data
-from .settings import Settings
+from .settings import (HIDDEN_ACTIVATIONS, LEARNING_RATES, MAX_LAYERS, MAX_NEURONS, REGULARIZATION_RATES,
+                       Settings)
+
+# what the page's controls offer
+CHOICES = {
+    "datasets": {name: [problem, title] for name, (_, problem, title) in data.GENERATORS.items()},
+    "activations": list(HIDDEN_ACTIVATIONS),
+    "optimizers": list(optim.optimizers.OPTIMIZERS),
+    "learning_rates": list(LEARNING_RATES),
+    "regularization_rates": list(REGULARIZATION_RATES),
+    "max_layers": MAX_LAYERS,
+    "max_neurons": MAX_NEURONS,
+}
 
 GRID = 100                # output heatmap: GRID x GRID points over the plane
 NEURON_GRID = 20          # each neuron's heatmap: every (GRID // NEURON_GRID)-th point of the same grid
@@ -281,6 +293,7 @@ class Session:
             "grid": GRID,
             "neuron_grid": NEURON_GRID,
             "radius": data.RADIUS,
+            "choices": CHOICES,
         }
         self.publish(self.last_setup)
 
@@ -308,6 +321,11 @@ class Session:
         else:
             output["labels"] = base64.b64encode(out.argmax(axis=1).astype(np.uint8).tobytes()).decode("ascii")
             output["values"] = encode(2 * out.max(axis=1) - 1)
+        small = out.reshape(GRID, GRID, -1)[_STRIDE // 2 :: _STRIDE, _STRIDE // 2 :: _STRIDE].reshape(-1, out.shape[1])
+        if problem.classes is None:
+            output["nodes"] = [encode(small[:, 0])]
+        else:  # each output unit's probability (of class 1 for a single sigmoid unit)
+            output["nodes"] = [encode(2 * small[:, k] - 1) for k in range(out.shape[1])]
         weights = [{"W": np.round(d.params["W"], 4).tolist(), "b": np.round(d.params["b"], 4).tolist(),
                     "dW": _significant(d.grads["W"]), "db": _significant(d.grads["b"])} for d in self._denses()]
         self.last_state = {
