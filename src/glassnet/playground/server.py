@@ -326,7 +326,7 @@ async def start(host="127.0.0.1", port=8000):
     except OSError as exc:
         await runner.cleanup()
         if exc.errno == errno.EADDRINUSE:
-            raise OSError(exc.errno, f"port {port} on {host} is already in use; choose another with --port N "
+            raise OSError(f"port {port} on {host} is already in use; choose another with --port N "
                                      "(--port 0 picks a free one)") from None
         raise
     bound = runner.addresses[0]
