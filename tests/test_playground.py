@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("aiohttp")
 
 import glassnet  # noqa: E402
-from glassnet.playground import data, server  # noqa: E402
+from glassnet.playground import data, server, session  # noqa: E402
 from glassnet.playground.server import BackgroundServer  # noqa: E402
 from glassnet.playground.settings import MAX_LAYERS, MAX_NEURONS, Settings  # noqa: E402
 
@@ -120,7 +120,7 @@ def test_state_holds_heatmaps_weights_and_gradients(url):
     command(url, sid, "step")
     s = wait_for(lambda: (s := state(url, sid))["epoch"] == 1 and s)
     assert [len(layer) for layer in s["neurons"]] == [4, 2]
-    assert len(data_bytes(s["output"]["values"])) == 100 * 100
+    assert len(data_bytes(s["output"]["values"])) == session.GRID ** 2
     assert len(data_bytes(s["neurons"][0][0])) == 20 * 20
     assert np.shape(s["weights"][0]["W"]) == (2, 4) and np.shape(s["weights"][0]["dW"]) == (2, 4)
     assert np.shape(s["weights"][2]["W"]) == (2, 1)

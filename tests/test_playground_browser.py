@@ -147,10 +147,11 @@ def test_exported_model_predicts_the_labels_the_page_shows(page, tmp_path):
         page.click("#export-model")
     download.value.save_as(tmp_path / "page.glassnet")
     net = glassnet.load(tmp_path / "page.glassnet")
-    # The page's output heatmap: 100 x 100 probabilities of class 1, one byte each, rows from x2 = +6 down.
+    # The page's output heatmap: grid x grid probabilities of class 1, one byte each, rows from x2 = +6 down.
     shown = np.frombuffer(base64.b64decode(page.evaluate("state.output.values")), dtype=np.uint8)
-    axis = np.linspace(-6, 6, 100)
-    plane = np.column_stack([np.tile(axis, 100), np.repeat(axis[::-1], 100)])
+    grid = page.evaluate("setup.grid")
+    axis = np.linspace(-6, 6, grid)
+    plane = np.column_stack([np.tile(axis, grid), np.repeat(axis[::-1], grid)])
     p = net.predict_proba(data.features(plane, ["x1", "x2", "x1x2"]))[:, -1]
     confident = np.abs(p - 0.5) > 0.01  # the byte rounding decides nothing for these points
     assert confident.mean() > 0.9

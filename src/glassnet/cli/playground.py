@@ -22,8 +22,13 @@ def run(args) -> int:
         import aiohttp  # noqa: F401
     except ImportError:
         raise ValueError('the playground needs aiohttp: pip install "glassnet[playground]"') from None
+    from threadpoolctl import threadpool_limits
+
     try:
-        asyncio.run(_serve(args.host, args.port, args.open))
+        # The playground's products are small (at most 16 x 16 weights): BLAS threads only contend with the
+        # sessions' own threads, and on a busy machine made each state several times slower.
+        with threadpool_limits(1):
+            asyncio.run(_serve(args.host, args.port, args.open))
     except KeyboardInterrupt:
         print("glassnet playground: stopped")
     return 0

@@ -40,7 +40,7 @@ CHOICES = {
     "max_neurons": MAX_NEURONS,
 }
 
-GRID = 100                # output heatmap: GRID x GRID points over the plane
+GRID = 60                 # output heatmap: GRID x GRID points over the plane
 NEURON_GRID = 20          # each neuron's heatmap: every (GRID // NEURON_GRID)-th point of the same grid
 MAX_EPOCHS_PER_SECOND = 30  # the pace of play: the page redraws once per epoch
 GRADCHECK_SAMPLES, GRADCHECK_ENTRIES = 100, 300
@@ -50,10 +50,24 @@ OUTPUTS = {"identity": lambda Z: Z, "sigmoid": nn.functional.sigmoid, "softmax":
 PLANE = np.column_stack([np.tile(_AXIS, GRID), np.repeat(_AXIS[::-1], GRID)])  # rows top (x2=+6) to bottom
 
 
+def quantise(values) -> np.ndarray:
+    """Values in [-1, 1] as bytes 0..255 (the page's colour scale); NaN as 0 (the middle colour)."""
+    q = np.clip(values, -1.0, 1.0)
+    q[np.isnan(q)] = 0.0
+    q += 1.0
+    q *= 127.5
+    return np.rint(q).astype(np.uint8)
+
+
 def encode(values) -> str:
-    """Values in [-1, 1] as base64 bytes 0..255 (the page's colour scale), one byte per point."""
-    q = np.round((np.clip(np.nan_to_num(values), -1, 1) + 1) * 127.5).astype(np.uint8)
-    return base64.b64encode(q.tobytes()).decode("ascii")
+    """One map for the page: base64 of its bytes, one byte per point."""
+    return base64.b64encode(quantise(values).tobytes()).decode("ascii")
+
+
+def encode_columns(values) -> list:
+    """Each column of ``values`` (points, units) as a map for the page, quantised in one pass."""
+    q = np.ascontiguousarray(quantise(values).T)
+    return [base64.b64encode(row.tobytes()).decode("ascii") for row in q]
 
 
 @dataclasses.dataclass
@@ -279,8 +293,6 @@ class Session:
         points = {}
         for part, (X, y) in self.points.items():
             points[part] = np.column_stack([np.round(X, 3), np.round(y, 3)]).tolist()
-        inputs = data.features(PLANE, s.features)
-        scale = np.abs(inputs).max(axis=0)
         self.last_setup = {
             "type": "setup",
             "settings": s.to_dict(),
@@ -289,7 +301,6 @@ class Session:
             "points": points,
             "features": [data.FEATURES[name][1] for name in s.features],
             "sizes": [len(s.features), *s.layers, self.problem.n_outputs],
-            "inputs": [encode(self._small(inputs[:, j] / (scale[j] or 1))) for j in range(len(s.features))],
             "grid": GRID,
             "neuron_grid": NEURON_GRID,
             "radius": data.RADIUS,
@@ -299,7 +310,9 @@ class Session:
 
     @staticmethod
     def _small(values):
-        return values.reshape(GRID, GRID)[_STRIDE // 2 :: _STRIDE, _STRIDE // 2 :: _STRIDE].ravel()
+        """The neuron-sized map of a plane's values: (GRID², ...) -> (NEURON_GRID², ...)."""
+        grid = values.reshape(GRID, GRID, -1)[_STRIDE // 2 :: _STRIDE, _STRIDE // 2 :: _STRIDE]
+        return grid.reshape(NEURON_GRID * NEURON_GRID, *values.shape[1:])
 
     def _publish_state(self):
         net, problem = self.net, self.problem
@@ -311,7 +324,7 @@ class Session:
         for layer in net.layers:
             Z = layer.forward(Z, False)
             if isinstance(layer, nn.layers.Activation):
-                neurons.append([encode(self._small(Z[:, j])) for j in range(Z.shape[1])])
+                neurons.append(encode_columns(self._small(Z)))
         out = OUTPUTS[net.output](Z.copy())
         output = {"kind": "regression" if problem.classes is None else "classes"}
         if problem.classes is None:
@@ -321,7 +334,7 @@ class Session:
         else:
             output["labels"] = base64.b64encode(out.argmax(axis=1).astype(np.uint8).tobytes()).decode("ascii")
             output["values"] = encode(2 * out.max(axis=1) - 1)
-        small = out.reshape(GRID, GRID, -1)[_STRIDE // 2 :: _STRIDE, _STRIDE // 2 :: _STRIDE].reshape(-1, out.shape[1])
+        small = self._small(out)
         if problem.classes is None:
             output["nodes"] = [encode(small[:, 0])]
         else:  # each output unit's probability (of class 1 for a single sigmoid unit)
@@ -360,8 +373,12 @@ def _finite(x):
     return float(x) if math.isfinite(x) else None
 
 
-def _significant(a):
-    return [float(f"{v:.3g}") for v in np.ravel(a)] if a.ndim == 1 else [[float(f"{v:.3g}") for v in r] for r in a]
+def _significant(a, digits=3):
+    """``a`` rounded to ``digits`` significant digits (short numbers in the JSON), as lists."""
+    a = np.asarray(a, dtype=np.float64)
+    magnitude = np.floor(np.log10(np.abs(a), out=np.zeros_like(a), where=a != 0))
+    scale = 10.0 ** (digits - 1 - magnitude)
+    return (np.rint(a * scale) / scale).tolist()
 
 
 def export_bytes(session: Session, timeout=30.0) -> bytes:
