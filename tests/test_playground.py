@@ -377,3 +377,22 @@ def test_command_line_port_in_use_is_a_clear_error():
     assert run.returncode == 2
     assert run.stderr.strip() == (f"glassnet: error: port {port} on 127.0.0.1 is already in use; choose another "
                                   "with --port N (--port 0 picks a free one)")
+
+
+def test_one_rbf_neuron_draws_its_path_on_the_loss_surface(url, tmp_path):
+    sid = new_session(url, dataset="rbf-1d", layers=[4, 4], learning_rate=1.0, batch_size=30)
+    s = state(url, sid)
+    assert s["surface_point"] == [2.3, 1.4] and np.shape(s["weights"][0]["W"]) == (1, 1)
+    command(url, sid, "play")
+    wait_for(lambda: state(url, sid)["epoch"] >= 20)
+    command(url, sid, "pause")
+    after = state(url, sid)
+    assert after["surface_point"] != [2.3, 1.4] and after["train_loss"] < s["train_loss"]
+    status, reply = call(url, f"api/sessions/{sid}/command",
+                         {"command": "weight", "layer": 0, "param": "b", "row": 0, "col": 0, "value": 1})
+    assert status == 400 and "no 'b' parameter" in reply["error"]
+    status, code = call(url, f"api/sessions/{sid}/code")
+    (tmp_path / "rbf.py").write_bytes(code.replace(b"epochs=100", b"epochs=2"))
+    run = subprocess.run([sys.executable, "rbf.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert glassnet.load(tmp_path / "playground.glassnet").n_params == 2

@@ -23,14 +23,7 @@ n_train = max(1, min(len(X) - 1, round(len(X) * SETTINGS["train_percent"] / 100)
 train, test = order[:n_train], order[n_train:]
 F = data.features(X, SETTINGS["features"])      # the network's inputs, in the page's order
 
-layers, n_in = [], len(SETTINGS["features"])
-for width, activation in zip(SETTINGS["layers"], SETTINGS["activations"]):
-    layers += [nn.Dense(n_in, width), nn.layers.ACTIVATIONS[activation]()]
-    if SETTINGS["dropout"]:
-        layers.append(nn.Dropout(SETTINGS["dropout"]))
-    n_in = width
-layers.append(nn.Dense(n_in, {n_outputs}))
-net = gn.Sequential(layers, output="{output}", random_state=rng)
+{network}
 loss = nn.{loss}()
 optimizer = optim.optimizers.get(SETTINGS["optimizer"], learning_rate=SETTINGS["learning_rate"])
 l2 = SETTINGS["regularization_rate"] if SETTINGS["regularization"] == "l2" else 0.0
@@ -42,7 +35,21 @@ print("train loss", history["loss"][-1], "test loss", history["val_loss"][-1])
 gn.save(net, "playground.glassnet")
 '''
 
+LAYERS = '''layers, n_in = [], len(SETTINGS["features"])
+for width, activation in zip(SETTINGS["layers"], SETTINGS["activations"]):
+    layers += [nn.Dense(n_in, width), nn.layers.ACTIVATIONS[activation]()]
+    if SETTINGS["dropout"]:
+        layers.append(nn.Dropout(SETTINGS["dropout"]))
+    n_in = width
+layers.append(nn.Dense(n_in, {n_outputs}))
+net = gn.Sequential(layers, output="{output}", random_state=rng)'''
+
+RBF_1D = '''# The tutorial's network y = logistic(rbf(x1 wh) + bo), from (wh, bo) = (2.3, 1.4)
+net = gn.Sequential([nn.Dense(1, 1, bias=False), nn.RBF(), nn.Bias(1)], output="sigmoid")
+net.flat_params[:] = (2.3, 1.4)'''
+
 GENERATED = '''n = data.N_CLASSIFY if SETTINGS["problem"] == "classification" else data.N_REGRESS
+n = data.N_RBF_1D if SETTINGS["dataset"] == "rbf-1d" else n
 X, y = data.generate(SETTINGS["dataset"], n, SETTINGS["noise"] / 100, rng)'''
 
 UPLOADED = '''# Your CSV file (x1, x2, label or value); the playground scaled its columns so:
@@ -60,4 +67,5 @@ def python_code(settings: Settings, scaling=None, n_classes=2) -> str:
     else:
         n_outputs, output, loss = n_classes, "softmax", "SoftmaxCrossEntropy"
     load = UPLOADED.format(scaling=scaling) if settings.dataset == "csv" else GENERATED
-    return TEMPLATE.format(settings=repr(s), load=load, n_outputs=n_outputs, output=output, loss=loss)
+    network = RBF_1D if settings.dataset == "rbf-1d" else LAYERS.format(n_outputs=n_outputs, output=output)
+    return TEMPLATE.format(settings=repr(s), load=load, network=network, loss=loss)

@@ -15,6 +15,7 @@ import numpy as np
 
 RADIUS = 6.0  # the plane shown is [-RADIUS, RADIUS]²
 N_CLASSIFY, N_REGRESS = 500, 1200  # as TensorFlow Playground draws them
+N_RBF_1D = 40  # as the tutorial draws them
 MAX_CSV_BYTES = 512 * 1024
 MAX_CSV_ROWS = 5000
 MAX_CLASSES = 8
@@ -101,6 +102,15 @@ def three_clouds(rng, n, noise):
     return X, np.repeat(np.arange(3), per)
 
 
+def rbf_1d(rng, n, noise):
+    """The tutorial's 1-D set: class 1 around 0, class 0 in two groups around -2 and +2 (sd 0.5, growing
+    with noise), half and a quarter each; on the plane the points lie on the line x2 = 0."""
+    sd = 0.5 * (1 + 2 * noise)
+    half, quarter = n // 2, n // 4
+    x = np.concatenate([rng.normal(0, sd, half), rng.normal(-2, sd, quarter), rng.normal(2, sd, quarter)])
+    return np.column_stack([x, np.zeros_like(x)]), np.repeat([1, 0], [half, 2 * quarter])
+
+
 def _seed(rng) -> int:
     return int(rng.integers(2**31))
 
@@ -114,6 +124,7 @@ GENERATORS = {
     "circles": (circles, "classification", "Circles (tutorial)"),
     "moons": (moons, "classification", "Moons"),
     "three-clouds": (three_clouds, "classification", "Three clouds (3 classes)"),
+    "rbf-1d": (rbf_1d, "classification", "One RBF neuron (1-D)"),
     "plane": (plane, "regression", "Plane"),
     "multi-gauss": (multi_gauss, "regression", "Multi Gaussian"),
 }

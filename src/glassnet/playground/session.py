@@ -44,6 +44,7 @@ GRID = 60                 # output heatmap: GRID x GRID points over the plane
 NEURON_GRID = 20          # each neuron's heatmap: every (GRID // NEURON_GRID)-th point of the same grid
 MAX_EPOCHS_PER_SECOND = 30  # the pace of play: the page redraws once per epoch
 GRADCHECK_SAMPLES, GRADCHECK_ENTRIES = 100, 300
+SURFACE_WH, SURFACE_BO, SURFACE_SIZE = (-3.0, 3.0), (-2.5, 2.0), (61, 46)  # the tutorial's loss-surface axes
 _AXIS = np.linspace(-data.RADIUS, data.RADIUS, GRID)
 _STRIDE = GRID // NEURON_GRID
 OUTPUTS = {"identity": lambda Z: Z, "sigmoid": nn.functional.sigmoid, "softmax": nn.functional.softmax}
@@ -197,6 +198,8 @@ class Session:
         dense = self._denses()
         if not 0 <= layer < len(dense):
             raise ValueError(f"layer must be from 0 to {len(dense) - 1}, got {layer}.")
+        if param not in dense[layer].params:
+            raise ValueError(f"layer {layer} has no {param!r} parameter (it is built without a bias).")
         array = dense[layer].params[param]
         if param == "b":
             if not 0 <= col < array.shape[0]:
@@ -234,6 +237,9 @@ class Session:
         if data_too:
             self.problem = self._make_problem(s)
         rng = np.random.default_rng(s.seed)
+        if s.dataset == "rbf-1d":
+            self._build_rbf_1d(s, rng)
+            return
         layers, n_in = [], len(s.features)
         for width, activation in zip(s.layers, s.activations):
             layers += [nn.Dense(n_in, width), nn.layers.ACTIVATIONS[activation]()]
@@ -247,7 +253,34 @@ class Session:
             output, self.loss_fn = "sigmoid", nn.BinaryCrossEntropy()
         else:
             output, self.loss_fn = "softmax", nn.SoftmaxCrossEntropy()
-        self.net = nn.Sequential(layers, output=output, random_state=rng)
+        self._start(nn.Sequential(layers, output=output, random_state=rng), rng)
+
+    def _build_rbf_1d(self, s, rng):
+        """The tutorial's network ``y = logistic(rbf(x1 wh) + bo)`` from its start (wh, bo) = (2.3, 1.4),
+        and the loss over (wh, bo) on which the page draws the optimizer's path."""
+        self.loss_fn = nn.BinaryCrossEntropy()
+        self._start(nn.Sequential([nn.Dense(1, 1, bias=False), nn.RBF(), nn.Bias(1)], output="sigmoid"), rng,
+                    publish=False)
+        probe = nn.Sequential([nn.Dense(1, 1, bias=False), nn.RBF(), nn.Bias(1)], output="sigmoid")
+        wh, bo = np.linspace(*SURFACE_WH, SURFACE_SIZE[0]), np.linspace(*SURFACE_BO, SURFACE_SIZE[1])
+        X, y = self.problem.X_train, self.problem.y_train
+        self.surface = np.empty(SURFACE_SIZE[::-1])
+        for j, b in enumerate(bo[::-1]):  # rows from the top (largest bo) down, as the page draws
+            for i, a in enumerate(wh):
+                probe.flat_params[:] = (a, b)
+                self.surface[j, i] = evaluate(probe, self.loss_fn, X, y)["loss"]
+        self._set_rbf_params(2.3, 1.4)
+        self._publish_setup()
+        self._publish_state()
+
+    def _set_rbf_params(self, wh, bo):
+        self.net.layers[0].params["W"][...] = wh
+        self.net.layers[2].params["b"][...] = bo
+
+    def _start(self, net, rng, publish=True):
+        self.net = net
+        s = self.settings
+        self.surface = None
         self.optimizer = optim.optimizers.get(s.optimizer, learning_rate=s.learning_rate)
         self.rng = rng
         self.history = History()
@@ -255,8 +288,9 @@ class Session:
         self.epoch = 0
         self.message = ""
         self._interrupt = True
-        self._publish_setup()
-        self._publish_state()
+        if publish:
+            self._publish_setup()
+            self._publish_state()
 
     def _make_problem(self, s: Settings) -> Problem:
         rng = np.random.default_rng(s.seed)
@@ -266,6 +300,7 @@ class Session:
             X, y, classes, scaling = self._upload
         else:
             n = data.N_CLASSIFY if s.problem == "classification" else data.N_REGRESS
+            n = data.N_RBF_1D if s.dataset == "rbf-1d" else n
             X, y = data.generate(s.dataset, n, s.noise / 100, rng)
             classes = None if s.problem == "regression" else [str(c) for c in range(int(y.max()) + 1)]
             scaling = None
@@ -306,6 +341,11 @@ class Session:
             "radius": data.RADIUS,
             "choices": CHOICES,
         }
+        if self.surface is not None:
+            low, high = self.surface.min(), self.surface.max()
+            self.last_setup["surface"] = {"values": encode(1 - 2 * (self.surface.ravel() - low) / (high - low)),
+                                          "width": SURFACE_SIZE[0], "height": SURFACE_SIZE[1],
+                                          "wh": SURFACE_WH, "bo": SURFACE_BO, "low": low, "high": high}
         self.publish(self.last_setup)
 
     @staticmethod
@@ -339,13 +379,16 @@ class Session:
             output["nodes"] = [encode(small[:, 0])]
         else:  # each output unit's probability (of class 1 for a single sigmoid unit)
             output["nodes"] = [encode(2 * small[:, k] - 1) for k in range(out.shape[1])]
-        weights = [{"W": np.round(d.params["W"], 4).tolist(), "b": np.round(d.params["b"], 4).tolist(),
-                    "dW": _significant(d.grads["W"]), "db": _significant(d.grads["b"])} for d in self._denses()]
+        weights = [{"W": np.round(d.params["W"], 4).tolist(), "dW": _significant(d.grads["W"]),
+                    "b": np.round(d.params["b"], 4).tolist() if "b" in d.params else [],
+                    "db": _significant(d.grads["b"]) if "b" in d.params else []} for d in self._denses()]
         self.last_state = {
             "type": "state", "epoch": self.epoch, "train_loss": _finite(train), "test_loss": _finite(test),
             "playing": self.playing, "message": self.message, "output": output, "neurons": neurons,
             "weights": weights,
         }
+        if self.surface is not None:
+            self.last_state["surface_point"] = [float(self.net.flat_params[0]), float(self.net.flat_params[1])]
         self.publish(self.last_state)
 
 

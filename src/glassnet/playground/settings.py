@@ -89,6 +89,8 @@ class Settings:
         for name in acts:
             _choice(name, "activation", HIDDEN_ACTIVATIONS)
         v["activations"] = acts
+        if v["dataset"] == "rbf-1d":  # the tutorial's network: y = logistic(rbf(x1 wh) + bo), nothing else
+            v["features"], v["layers"], v["activations"], v["dropout"] = ("x1",), (1,), ("rbf",), 0.0
         v["learning_rate"] = _real(v["learning_rate"], "learning_rate", 1e-6, 10.0)
         _choice(v["optimizer"], "optimizer", OPTIMIZERS)
         v["batch_size"] = _integer(v["batch_size"], "batch_size", 1, 1000)

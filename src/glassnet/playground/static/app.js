@@ -376,8 +376,8 @@ function paintFeature(canvas, f) {
 
 // ---- weights: value and gradient on hover, edited on click ------------------------------------------------
 function weightOf(t) {
-  if (!state) return null;
-  const w = state.weights[t.layer];
+  const w = state && state.weights[t.layer];
+  if (!w || (t.param === "b" && w.b[t.col] === undefined)) return null;  // a layer built without one
   return t.param === "b" ? [w.b[t.col], w.db[t.col]] : [w.W[t.row][t.col], w.dW[t.row][t.col]];
 }
 
@@ -423,6 +423,7 @@ function draw() {
     curve.test.push([state.epoch, state.test_loss]);
   }
   drawCurve();
+  drawSurface();
   const out = state.output;
   paint($("heatmap"), decode(out.values), setup.grid, settings.discretize, out.labels ? decode(out.labels) : null);
   (nodes.at(-1) || []).forEach((n, k) => {
@@ -435,7 +436,9 @@ function draw() {
   let biggest = 1e-9;
   for (const w of state.weights) for (const row of w.W) for (const v of row) biggest = Math.max(biggest, Math.abs(v));
   for (const link of links) {
-    const v = state.weights[link.layer].W[link.row][link.col];
+    const w = state.weights[link.layer];
+    if (!w) { link.el.style.stroke = "#bbb"; link.el.style.strokeDasharray = "3 3"; continue; }  // fixed: no weight
+    const v = w.W[link.row][link.col];
     link.el.style.stroke = v >= 0 ? "#0877bd" : "#f59322";
     link.el.style.strokeWidth = String(0.3 + 6 * Math.abs(v) / Math.max(biggest, 1));
   }
@@ -457,6 +460,39 @@ function drawCurve() {
     ctx.lineWidth = 1.5;
     ctx.stroke();
   }
+}
+
+let path = [];  // the (wh, bo) visited, for the one-neuron example's loss surface
+
+function drawSurface() {
+  const panel = $("surface-panel"), surface = setup.surface;
+  panel.hidden = !surface;
+  if (!surface) return;
+  if (state.epoch === 0) path = [];
+  const last = path.at(-1);
+  if (!last || last[0] !== state.surface_point[0] || last[1] !== state.surface_point[1]) path.push(state.surface_point);
+  const canvas = $("surface"), ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
+  if (!drawSurface.image || drawSurface.source !== surface) {  // the surface itself: once per setup
+    const small = document.createElement("canvas");
+    paint(small, decode(surface.values), surface.width, false);
+    drawSurface.image = small;
+    drawSurface.source = surface;
+  }
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(drawSurface.image, 0, 0, surface.width, surface.height, 0, 0, w, h);
+  const [a0, a1] = surface.wh, [b0, b1] = surface.bo;
+  ctx.fillStyle = "#fff";
+  ctx.strokeStyle = "#333";
+  for (const [a, b] of path) {
+    ctx.beginPath();
+    ctx.arc((a - a0) / (a1 - a0) * w, (b1 - b) / (b1 - b0) * h, 3, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.stroke();
+  }
+  ctx.fillStyle = "#333";
+  ctx.font = "11px sans-serif";
+  ctx.fillText(`w\u2095 ${a0} \u2026 ${a1}`, 4, h - 4);
+  ctx.fillText(`b\u2092 ${b0} \u2026 ${b1}`, 4, 12);
 }
 
 function drawPoints() {
