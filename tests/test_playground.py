@@ -195,15 +195,22 @@ def test_exported_model_predicts_what_the_page_shows(url, tmp_path):
     assert net.predict(data.features(points, ["x1", "x2", "x1x2"])).ravel().tolist() == shown
 
 
-def test_exported_code_rebuilds_and_retrains(url, tmp_path):
-    sid = new_session(url, dataset="xor", layers=[5], activations=["relu"], batch_size=20)
+def test_exported_code_retrains_to_the_pages_weights(url, tmp_path):
+    sid = new_session(url, dataset="xor", layers=[5], activations=["relu"], batch_size=20, dropout=0.1,
+                      optimizer="adam", learning_rate=0.01, regularization="l2", regularization_rate=0.01)
+    for epoch in (1, 2, 3):
+        command(url, sid, "step")
+        wait_for(lambda: state(url, sid)["epoch"] == epoch)
+    (tmp_path / "page.glassnet").write_bytes(call(url, f"api/sessions/{sid}/model")[1])
     status, code = call(url, f"api/sessions/{sid}/code")
     assert status == 200
     script = tmp_path / "playground.py"
     script.write_bytes(code.replace(b"epochs=100", b"epochs=3"))
     run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "test loss" in run.stdout and glassnet.load(tmp_path / "playground.glassnet").n_params == 2 * 5 + 5 + 5 + 1
+    assert "test loss" in run.stdout
+    retrained, page = glassnet.load(tmp_path / "playground.glassnet"), glassnet.load(tmp_path / "page.glassnet")
+    np.testing.assert_array_equal(retrained.flat_params, page.flat_params)  # same data, init, batches, masks
 
 
 CSV = "x,y,label\n" + "\n".join(f"{x:.3f},{y:.3f},{'yes' if x * y > 0 else 'no'}"

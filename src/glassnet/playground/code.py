@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .settings import Settings
 
-TEMPLATE = '''"""Rebuild and retrain a glassnet playground setup.
+TEMPLATE = '''"""Rebuild and retrain a glassnet playground setup: the same data, starting weights and batches as the page.
 
 Settings: {settings}
 """
@@ -16,13 +16,14 @@ from glassnet import nn, optim
 from glassnet.playground import data
 
 SETTINGS = {settings}
-rng = np.random.default_rng(SETTINGS["seed"])
+data_rng = np.random.default_rng(SETTINGS["seed"])   # draws the data and its split, as the page does
 {load}
-order = rng.permutation(len(X))
+order = data_rng.permutation(len(X))
 n_train = max(1, min(len(X) - 1, round(len(X) * SETTINGS["train_percent"] / 100)))
 train, test = order[:n_train], order[n_train:]
 F = data.features(X, SETTINGS["features"])      # the network's inputs, in the page's order
 
+rng = np.random.default_rng(SETTINGS["seed"])        # draws the weights, dropout masks and batches
 {network}
 loss = nn.{loss}()
 optimizer = optim.optimizers.get(SETTINGS["optimizer"], learning_rate=SETTINGS["learning_rate"])
@@ -50,7 +51,7 @@ net.flat_params[:] = (2.3, 1.4)'''
 
 GENERATED = '''n = data.N_CLASSIFY if SETTINGS["problem"] == "classification" else data.N_REGRESS
 n = data.N_RBF_1D if SETTINGS["dataset"] == "rbf-1d" else n
-X, y = data.generate(SETTINGS["dataset"], n, SETTINGS["noise"] / 100, rng)'''
+X, y = data.generate(SETTINGS["dataset"], n, SETTINGS["noise"] / 100, data_rng)'''
 
 UPLOADED = '''# Your CSV file (x1, x2, label or value); the playground scaled its columns so:
 with open("data.csv") as f:
