@@ -357,7 +357,8 @@ def test_generated_sets_lie_on_the_plane(name):
     assert np.array_equal(X, again)  # a seed reproduces a set
 
 
-def test_command_line_prints_address_and_stops_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_command_line_prints_address_and_stops_cleanly(stop):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "glassnet.cli", "playground", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -367,7 +368,7 @@ def test_command_line_prints_address_and_stops_on_ctrl_c(tmp_path):
         address = line.split()[2]
         with urllib.request.urlopen(address, timeout=10) as response:
             assert response.status == 200
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=15)
     finally:
         proc.kill()

@@ -36,6 +36,7 @@ def run(args) -> int:
 
 async def _serve(host, port, open_browser):
     import asyncio
+    import signal
     import webbrowser
 
     from ..playground.server import start
@@ -44,7 +45,10 @@ async def _serve(host, port, open_browser):
     print(f"glassnet playground: {url}  (Ctrl-C stops it)", flush=True)
     if open_browser:
         webbrowser.open(url)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)  # `kill` stops it as Ctrl-C does
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
+    print("glassnet playground: stopped")
