@@ -157,3 +157,18 @@ def test_exported_model_predicts_the_labels_the_page_shows(page, tmp_path):
     assert confident.mean() > 0.9
     assert np.array_equal((shown >= 128)[confident], (p >= 0.5)[confident])
     assert np.abs(shown / 127.5 - 1 - (2 * p - 1)).max() <= 1 / 127.5 + 1e-9
+
+
+def test_a_weight_shows_its_gradient_on_hover_and_is_edited_on_click(page):
+    open_page(page, "dataset=gauss&layers=2")
+    page.click("#step")
+    page.wait_for_function("() => state.epoch === 1")
+    link = page.locator("path.link").first
+    link.dispatch_event("mouseenter")
+    assert "gradient" in page.inner_text("#tooltip") and page.is_visible("#tooltip")
+    link.dispatch_event("click")
+    page.fill("#editor-value", "-2.5")
+    page.press("#editor-value", "Enter")
+    page.wait_for_function("() => state.weights[0].W[0][0] === -2.5")
+    assert page.evaluate("getComputedStyle(document.querySelector('path.link')).stroke") == "rgb(245, 147, 34)"
+    assert page.problems == []

@@ -51,18 +51,24 @@ class Hub:
         self.sessions: dict[str, Session] = {}
         self.watchers: dict[str, set] = {}
         self.last_seen: dict[str, float] = {}
+        self.starting = 0
         self.closing = False
 
-    def create(self, settings, upload=None) -> str:
+    async def create(self, settings) -> str:
         self._evict()
-        if len(self.sessions) >= MAX_SESSIONS:
-            raise web.HTTPServiceUnavailable(
-                text=_error(f"the playground already holds {MAX_SESSIONS} sessions; close a tab and retry."),
-                content_type="application/json")
+        if len(self.sessions) + self.starting >= MAX_SESSIONS:
+            raise _refuse(web.HTTPServiceUnavailable,
+                          f"the playground already holds {MAX_SESSIONS} sessions; close a tab and retry.")
         sid = secrets.token_urlsafe(12)
+        self.starting += 1
+        try:  # building data and network (the loss surface, for one example) off the event loop
+            session = await self.loop.run_in_executor(
+                None, Session, settings, lambda message: self._from_worker(sid, message))
+        finally:
+            self.starting -= 1
         self.watchers[sid] = set()
         self.last_seen[sid] = time.monotonic()
-        self.sessions[sid] = Session(settings, lambda message: self._from_worker(sid, message), upload)
+        self.sessions[sid] = session
         return sid
 
     def _from_worker(self, sid, message):
@@ -163,7 +169,7 @@ async def create_session(request):
     if settings.dataset == "csv":
         raise _refuse(web.HTTPBadRequest, "dataset 'csv' needs an uploaded file: start with a generated set, "
                                           "then upload.")
-    sid = hub.create(settings)
+    sid = await hub.create(settings)
     return web.json_response({"id": sid, "settings": settings.to_dict()})
 
 

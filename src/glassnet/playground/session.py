@@ -90,7 +90,7 @@ class Problem:
 class Session:
     """A training state and its worker thread. ``publish(message)`` is called from that thread."""
 
-    def __init__(self, settings: Settings, publish, csv_upload=None):
+    def __init__(self, settings: Settings, publish):
         self.settings = settings
         self.publish = publish
         self.commands: queue.Queue = queue.Queue()
@@ -99,7 +99,7 @@ class Session:
         self.epoch = 0
         self.message = ""
         self.closed = False
-        self._upload = csv_upload  # (X, y, classes, scaling) of an uploaded CSV, kept across changes
+        self._upload = None  # (X, y, classes, scaling) of an uploaded CSV, kept across changes
         self._interrupt = False
         self._last_epoch_time = 0.0
         self.last_setup = self.last_state = None
