@@ -154,7 +154,6 @@ function buildChoices() {
   const c = setup.choices;
   options($("learning_rate"), c.learning_rates);
   options($("regularization_rate"), c.regularization_rates);
-  options($("activation"), c.activations);
   options($("optimizer"), c.optimizers);
   const box = $("datasets");
   box.innerHTML = "";
@@ -180,7 +179,9 @@ function syncControls() {
     $(id).value = String(settings[id]);
   }
   const acts = settings.activations;
-  $("activation").value = acts.length && acts.every((a) => a === acts[0]) ? acts[0] : "";
+  const same = acts.length && acts.every((a) => a === acts[0]);
+  options($("activation"), same ? setup.choices.activations : ["per layer", ...setup.choices.activations]);
+  $("activation").value = same ? acts[0] : "per layer";
   for (const id of ["train_percent", "noise", "batch_size", "dropout"]) {
     $(id).value = settings[id];
     $(`${id}-value`).textContent = settings[id];
@@ -197,7 +198,9 @@ function bindControls() {
   $("regenerate").onclick = () => change({seed: Math.floor(Math.random() * 2147483647)});
   for (const id of ["learning_rate", "regularization_rate"]) $(id).onchange = () => change({[id]: Number($(id).value)});
   for (const id of ["optimizer", "regularization"]) $(id).onchange = () => change({[id]: $(id).value});
-  $("activation").onchange = () => change({activations: settings.layers.map(() => $("activation").value)});
+  $("activation").onchange = () => {
+    if ($("activation").value !== "per layer") change({activations: settings.layers.map(() => $("activation").value)});
+  };
   $("problem").onchange = () => {
     const problem = $("problem").value;
     const first = Object.entries(setup.choices.datasets).find(([, [p]]) => p === problem)[0];
@@ -426,8 +429,10 @@ function draw() {
   drawSurface();
   const out = state.output;
   paint($("heatmap"), decode(out.values), setup.grid, settings.discretize, out.labels ? decode(out.labels) : null);
-  (nodes.at(-1) || []).forEach((n, k) => {
-    if (out.nodes[k]) paint(n.canvas, decode(out.nodes[k]), setup.neuron_grid, settings.discretize);
+  const many = out.nodes.length > 1, cells = setup.neuron_grid * setup.neuron_grid;
+  (nodes.at(-1) || []).forEach((n, k) => {  // with several classes, each unit in its class's colour
+    if (out.nodes[k]) paint(n.canvas, decode(out.nodes[k]), setup.neuron_grid, settings.discretize,
+                            many ? new Uint8Array(cells).fill(k) : null);
   });
   state.neurons.forEach((layer, c) => layer.forEach((b64, i) => {
     const n = nodes[c + 1] && nodes[c + 1][i];
