@@ -404,3 +404,17 @@ def test_one_rbf_neuron_draws_its_path_on_the_loss_surface(url, tmp_path):
     run = subprocess.run([sys.executable, "rbf.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert glassnet.load(tmp_path / "playground.glassnet").n_params == 2
+
+
+def test_a_session_nobody_watches_is_ended(monkeypatch):
+    monkeypatch.setattr(server, "IDLE_SECONDS", 0.3)
+    monkeypatch.setattr(server, "SWEEP_SECONDS", 0.1)
+    with BackgroundServer() as address:
+        sid = call(address, "api/sessions", {"settings": {}})[1]["id"]
+        command(address, sid, "play")
+        with urllib.request.urlopen(address + f"api/sessions/{sid}/events", timeout=10) as stream:
+            stream.readline()
+            time.sleep(0.6)
+            assert call(address, f"api/sessions/{sid}/state")[0] == 200  # watched: kept
+        time.sleep(1.5)  # unwatched and unasked (any request counts as seeing it)
+        assert call(address, f"api/sessions/{sid}/state")[0] == 404

@@ -36,7 +36,8 @@ from .session import Session, export_bytes
 from .settings import Settings
 
 MAX_SESSIONS = 8
-IDLE_SECONDS = 120
+IDLE_SECONDS = 60
+SWEEP_SECONDS = 10
 COMMAND_SECONDS = 60          # the longest a command may wait for its session's worker
 MAX_BODY_BYTES = MAX_CSV_BYTES + 4096
 MAX_PREDICT_POINTS = 10_000
@@ -55,7 +56,7 @@ class Hub:
         self.closing = False
 
     async def create(self, settings) -> str:
-        self._evict()
+        self.evict()
         if len(self.sessions) + self.starting >= MAX_SESSIONS:
             raise _refuse(web.HTTPServiceUnavailable,
                           f"the playground already holds {MAX_SESSIONS} sessions; close a tab and retry.")
@@ -79,7 +80,7 @@ class Hub:
         for watcher in self.watchers.get(sid, ()):
             watcher.offer(message["type"], text)
 
-    def _evict(self):
+    def evict(self):
         now = time.monotonic()
         for sid in [s for s in self.sessions if not self.watchers[s] and now - self.last_seen[s] > IDLE_SECONDS]:
             self.close(sid)
@@ -101,6 +102,14 @@ class Hub:
 
 
 HUB = web.AppKey("hub", Hub)
+SWEEPER = web.AppKey("sweeper", asyncio.Task)
+
+
+async def sweep(hub):
+    """End sessions nobody has watched for IDLE_SECONDS (a closed tab's training stops with it)."""
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        hub.evict()
 
 
 class Watcher:
@@ -310,10 +319,12 @@ def make_app() -> web.Application:
 
     async def start(app):
         app[HUB] = Hub(asyncio.get_running_loop())
+        app[SWEEPER] = asyncio.get_running_loop().create_task(sweep(app[HUB]))
 
     async def stop(app):
         hub = app[HUB]
         hub.closing = True
+        app[SWEEPER].cancel()
         for sid in list(hub.sessions):
             hub.close(sid)
 
