@@ -418,3 +418,15 @@ def test_a_session_nobody_watches_is_ended(monkeypatch):
             assert call(address, f"api/sessions/{sid}/state")[0] == 200  # watched: kept
         time.sleep(1.5)  # unwatched and unasked (any request counts as seeing it)
         assert call(address, f"api/sessions/{sid}/state")[0] == 404
+
+
+def test_divergence_stops_play_with_a_message(url):
+    sid = new_session(url, dataset="plane", problem="regression", layers=[8, 8], activations=["relu", "relu"],
+                      learning_rate=10.0)
+    command(url, sid, "play")
+    s = wait_for(lambda: (s := state(url, sid))["message"] and s)
+    assert "diverged" in s["message"] and "learning rate" in s["message"] and not s["playing"]
+    command(url, sid, "set", settings={"learning_rate": 0.01})
+    command(url, sid, "reset")
+    command(url, sid, "step")
+    wait_for(lambda: state(url, sid)["epoch"] == 1 and state(url, sid)["train_loss"] is not None)

@@ -140,6 +140,10 @@ class Session:
             self.playing = False
             self.message = f"Training diverged ({exc}). Lower the learning rate, or press reset."
             self._publish_state()
+        except Exception as exc:  # a page must never lose its session to one bad run: say so and stop
+            self.playing = False
+            self.message = f"Training stopped: {exc}"
+            self._publish_state()
 
     def _between_epochs(self, loop) -> None:
         """After every epoch (from the fit callback): publish, pace, take commands, stop when asked."""

@@ -417,8 +417,8 @@ function draw() {
   $("play").innerHTML = state.playing ? "&#x275A;&#x275A;" : "&#x25B6;";
   $("play").classList.toggle("playing", state.playing);
   $("message").textContent = state.message;
-  $("train-loss").textContent = state.train_loss === null ? "\u2013" : state.train_loss.toFixed(3);
-  $("test-loss").textContent = state.test_loss === null ? "\u2013" : state.test_loss.toFixed(3);
+  $("train-loss").textContent = formatLoss(state.train_loss);
+  $("test-loss").textContent = formatLoss(state.test_loss);
   const last = curve.train.length ? curve.train.at(-1)[0] : -1;
   if (state.epoch < last) curve = {train: [], test: []};
   if (state.epoch !== last && state.train_loss !== null) {
@@ -465,6 +465,10 @@ function drawCurve() {
     ctx.lineWidth = 1.5;
     ctx.stroke();
   }
+}
+
+function formatLoss(v) {
+  return v === null ? "\u2013" : Math.abs(v) < 1000 ? v.toFixed(3) : v.toExponential(2);
 }
 
 let path = [];  // the (wh, bo) visited, for the one-neuron example's loss surface
