@@ -82,7 +82,7 @@ def run_glassnet(workload, data, epochs):
         layer = Conv2D(32, 32, 3, padding=1, dtype="float32", random_state=0)
 
         def step():
-            layer.forward(X)
+            layer.forward(X, training=True)
             layer.backward(G)
 
         return _time_steps(step, epochs)

@@ -225,4 +225,5 @@ def test_prediction_on_many_samples_takes_them_in_chunks_with_the_same_result(mo
     whole = layer.forward(X)
     monkeypatch.setattr(conv, "MAX_COLS", 2 * 2 * 9 * 25)  # two samples' worth
     np.testing.assert_allclose(layer.forward(X), whole, rtol=1e-14, atol=1e-14)
-    assert layer._cols is None
+    with pytest.raises(RuntimeError, match="needs a forward with training=True"):
+        layer.backward(np.ones_like(whole))

@@ -72,6 +72,7 @@ class _Conv(SpatialLayer):
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.reset_parameters(np.random.default_rng(random_state))
         self._work = win.Workspace()
+        self._cols = None
 
     @classmethod
     def param_count(cls, config):
@@ -118,6 +119,9 @@ class _Conv(SpatialLayer):
         return np.ascontiguousarray(np.moveaxis(Y.reshape(self.out_channels, n, *spatial), 0, 1))
 
     def backward(self, dY):
+        if self._cols is None:
+            raise RuntimeError(f"{type(self).__name__}.backward needs a forward with training=True before it (a "
+                               "prediction on many samples runs in pieces and keeps nothing for backward).")
         n, o = dY.shape[0], self.out_channels
         dY_mat = np.moveaxis(dY, 1, 0).reshape(o, -1)                        # (O, N * P)
         W_mat = self.params["W"].reshape(o, -1)                              # (O, C * prod(k))
