@@ -171,6 +171,9 @@ def worker(args):
 
         for name in ("nn", "optim", "training"):
             getattr(glassnet, name)
+        # the networks are the experiments': import them (and what they bring) before the memory mark
+        import glassnet.experiments.digits_cnn  # noqa: F401
+        import glassnet.experiments.mnist1d  # noqa: F401
     data = load_data(args.workload)
     resettable = reset_peak()
     base = _status("VmRSS") if resettable else peak_rss()

@@ -113,7 +113,8 @@ class _Conv(SpatialLayer):
         k = math.prod(self.kernel)
         self._cols = win.im2col(Xp, self.kernel, self.stride,
                                 out=self._work.get("cols", (self.in_channels * k, n * math.prod(spatial)), X.dtype))
-        Y = self.params["W"].reshape(self.out_channels, -1) @ self._cols      # (O, N * P)
+        Y = np.matmul(self.params["W"].reshape(self.out_channels, -1), self._cols,     # (O, N * P)
+                      out=self._work.get("Y", (self.out_channels, self._cols.shape[1]), X.dtype))
         if self.bias:
             Y += self.params["b"][:, None]
         return np.ascontiguousarray(np.moveaxis(Y.reshape(self.out_channels, n, *spatial), 0, 1))
@@ -125,12 +126,14 @@ class _Conv(SpatialLayer):
         n, o = dY.shape[0], self.out_channels
         dY_mat = np.moveaxis(dY, 1, 0).reshape(o, -1)                        # (O, N * P)
         W_mat = self.params["W"].reshape(o, -1)                              # (O, C * prod(k))
-        self.grads["W"][...] = (dY_mat @ self._cols.T).reshape(self.params["W"].shape)
+        # dW = dY cols^T, computed as (cols dY^T)^T: the same product, but OpenBLAS runs this
+        # orientation about three times faster for a long inner dimension (N * P)
+        self.grads["W"][...] = (self._cols @ dY_mat.T).T.reshape(self.params["W"].shape)
         if self.bias:
             np.sum(dY_mat, axis=1, out=self.grads["b"])
         if not self.input_grad:
             return None
-        dcols = W_mat.T @ dY_mat                                             # (C * prod(k), N * P)
+        dcols = np.matmul(W_mat.T, dY_mat, out=self._work.get("dcols", self._cols.shape, dY.dtype))  # (C k, N P)
         dV = win.as_windows(dcols, self.in_channels, self.kernel, n, self._spatial)
         dXp = win.col2im(dV, self._padded_shape, self.kernel, self.stride,
                          out=self._work.get("dXp", self._padded_shape, dY.dtype))
