@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
+import hostile
 import glassnet
 from glassnet import persist
 from glassnet.serialize import container
@@ -127,6 +128,40 @@ def f(tmp_path_factory):
         pickle.dump(_MakesAFile(ns.pickle_target), fh)
     ns.checkpoint = str(d / "checkpoint.glassnet")
     container.write_file(ns.checkpoint, "checkpoint", {"config": {}}, {})
+
+    # hostile model files: checksums valid, contents that would cost memory, time or a traceback
+    seq = (d / "seq.glassnet").read_bytes()
+
+    def hostile_file(name, data):
+        (d / name).write_bytes(data)
+        return str(d / name)
+
+    import zipfile
+
+    ns.deflated = hostile_file("deflated.glassnet", hostile.rezip(*hostile.members(seq), compression=zipfile.ZIP_DEFLATED))
+    ns.bzip2 = hostile_file("bzip2.glassnet", hostile.rezip(*hostile.members(seq), compression=zipfile.ZIP_BZIP2))
+    ns.oversized = hostile_file("oversized.glassnet", hostile.declared_size(seq, "arrays/weights.npy", 2**31))
+    ns.listed_twice = hostile_file("twice.glassnet", hostile.edited(seq, lambda h, b: h.update(arrays=["weights"] * 1000)))
+    header, blobs = hostile.members(seq)
+    ns.unlisted = hostile_file("unlisted.glassnet", hostile.rezip(header, blobs, extra=[("arrays/x.npy", blobs["weights"])]))
+    ns.long_class = hostile_file("long_class.glassnet", hostile.edited(
+        data, lambda h, b: h["meta"].update(classes=["no", "y" * 100_000])))
+    ns.deep = hostile_file("deep.glassnet", hostile.deep_header(seq, 990))
+    ns.deepish = hostile_file("deepish.glassnet", hostile.deep_header(seq, 100))
+    one = {"class": "Dense", "config": {"n_in": 1, "n_out": 1}}
+    ns.many_layers = hostile_file("many_layers.glassnet", hostile.edited(
+        seq, lambda h, b: h["meta"].update(layers=[one] * 10_001)))
+    nan = net.get_weights()
+    nan[3] = np.nan
+    ns.nan_weights = hostile_file("nan.glassnet", hostile.edited(seq, lambda h, b: b.update(weights=hostile.npy(nan))))
+    ns.info_list = hostile_file("info_list.glassnet", hostile.edited(
+        data, lambda h, b: h["meta"]["info"].update(data=[1, 2], metrics="good")))
+    ns.fifo = str(d / "fifo.glassnet")
+    os.mkfifo(ns.fifo)
+    ns.fifo_csv = str(d / "fifo.csv")
+    os.mkfifo(ns.fifo_csv)
+    ns.zero_link = str(d / "zero.glassnet")
+    os.symlink("/dev/zero", ns.zero_link)
     return ns
 
 
@@ -555,6 +590,96 @@ FILES = {
         container.ModelFileError,
         r"looks like a Python pickle, which glassnet never loads",
         lambda f: ["info", f.pickle],
+    ),
+    "model-deflated": Bad(
+        lambda f: glassnet.load(f.deflated),
+        container.ModelFileError,
+        r"member 'glassnet.json' is compressed with method 8; glassnet files hold stored members only",
+        lambda f: ["info", f.deflated],
+    ),
+    "model-bzip2": Bad(
+        lambda f: glassnet.load(f.bzip2),
+        container.ModelFileError,
+        r"compressed with method 12",
+        lambda f: ["predict", f.bzip2, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
+    ),
+    "model-declares-more-than-the-file": Bad(
+        lambda f: glassnet.load(f.oversized),
+        container.ModelFileError,
+        r"member 'arrays/weights.npy' declares 2,147,483,648 bytes, more than the file's",
+        lambda f: ["info", f.oversized],
+    ),
+    "model-array-listed-twice": Bad(
+        lambda f: glassnet.load(f.listed_twice),
+        container.ModelFileError,
+        r"array 'weights' is listed twice",
+        lambda f: ["info", f.listed_twice],
+    ),
+    "model-member-not-listed": Bad(
+        lambda f: glassnet.load(f.unlisted),
+        container.ModelFileError,
+        r"members its header does not list: 'arrays/x.npy'",
+        lambda f: ["info", f.unlisted],
+    ),
+    "model-class-name-of-100k-characters": Bad(
+        lambda f: glassnet.load(f.long_class),
+        container.ModelFileError,
+        r"the header\['meta'\]\['classes'\]\[1\] is a string of 100,000 characters \(at most 65,536\)",
+        lambda f: ["predict", f.long_class, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
+    ),
+    "model-header-nested-990-deep": Bad(
+        lambda f: glassnet.load(f.deep),
+        container.ModelFileError,
+        r"corrupted \(its header cannot be read",
+        lambda f: ["info", f.deep],
+    ),
+    "model-header-nested-100-deep": Bad(
+        lambda f: glassnet.load(f.deepish),
+        container.ModelFileError,
+        r"is nested more than 64 levels deep",
+        lambda f: ["info", f.deepish],
+    ),
+    "model-10001-layers": Bad(
+        lambda f: glassnet.load(f.many_layers),
+        container.ModelFileError,
+        r"it lists 10,001 layers, more than the 10,000",
+        lambda f: ["info", f.many_layers],
+    ),
+    "model-nan-weights": Bad(
+        lambda f: glassnet.load(f.nan_weights),
+        container.ModelFileError,
+        r"weights hold 1 NaN or infinite values of 26",
+        lambda f: ["info", f.nan_weights],
+    ),
+    "model-record-sections-not-mappings": Bad(
+        lambda f: glassnet.load(f.info_list),
+        container.ModelFileError,
+        r"its record's '(data|metrics)' is a (list|str), not a mapping",
+        lambda f: ["info", f.info_list],
+    ),
+    "model-dev-zero": Bad(
+        lambda f: glassnet.load("/dev/zero"),
+        ValueError,
+        r"/dev/zero is a character device, not a regular file; give the path of a glassnet model file",
+        lambda f: ["evaluate", "/dev/zero", "iris"],
+    ),
+    "model-link-to-dev-zero": Bad(
+        lambda f: glassnet.load(f.zero_link),
+        ValueError,
+        r"zero.glassnet is a character device, not a regular file",
+        lambda f: ["info", f.zero_link],
+    ),
+    "model-fifo": Bad(
+        lambda f: glassnet.load(f.fifo),
+        ValueError,
+        r"fifo.glassnet is a FIFO \(named pipe\), not a regular file",
+        lambda f: ["predict", f.fifo, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
+    ),
+    "csv-fifo": Bad(
+        lambda f: read_csv(f.fifo_csv, "label"),
+        ValueError,
+        r"fifo.csv is a FIFO \(named pipe\), not a regular file; give the path of a CSV file",
+        lambda f: ["predict", f.model, "--csv", f.fifo_csv, "--output", str(f.dir / "p.csv")],
     ),
     "model-checkpoint": Bad(
         lambda f: glassnet.load(f.checkpoint),
