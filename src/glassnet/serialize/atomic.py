@@ -48,8 +48,8 @@ def atomic_open(path, mode="wb", encoding=None):
     kept_mode = None
     try:
         st = os.stat(path)
-    except FileNotFoundError:
-        st = None
+    except (FileNotFoundError, NotADirectoryError):
+        st = None  # mkstemp below says what is wrong with the folder
     if st is not None:
         if stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
             with _naming(path), open(path, mode, **text) as fh:
@@ -152,6 +152,21 @@ def _fsync_folder(folder):
         pass
     finally:
         os.close(fd)
+
+
+def refuse_inputs(output, option, inputs):
+    """Raise ``ValueError`` when ``output`` (given as ``option``) is the same file as one of ``inputs``
+    (``{description: path}``): a command never writes over what it reads."""
+    for description, path in inputs.items():
+        if path is None:
+            continue
+        try:
+            same = os.path.samefile(output, path)
+        except (OSError, ValueError):
+            same = False  # one of them does not exist: they cannot be one file
+        if same:
+            raise ValueError(f"{option} {output} is the same file as {description} {path}; glassnet never "
+                             f"writes over its inputs: give {option} another path.")
 
 
 def atomic_write(path, data) -> None:

@@ -25,10 +25,17 @@ from .batches import BatchGatherer, batch_indices
 from .callbacks import as_callback
 
 
-class DivergenceError(FloatingPointError, ValueError):
-    """Training produced a non-finite loss.
+# A run whose epoch loss grows past this many times its starting loss is diverging even while the
+# numbers stay finite (Adam at a learning rate of 10 reaches losses of 1e120); healthy runs end below
+# where they start.
+RUNAWAY_FACTOR = 1e4
 
-    ``fit`` puts back the weights from the end of the last epoch whose loss was finite before raising
+
+class DivergenceError(FloatingPointError, ValueError):
+    """Training produced a non-finite loss or weights, or a loss that ran away (grew past
+    ``RUNAWAY_FACTOR`` times the loss it started from).
+
+    ``fit`` puts back the weights from the end of the last epoch whose loss and weights were good before raising
     (callbacks then run their ``on_train_end``: an :class:`EarlyStopping` that restores its best epoch
     does so). It is a ``ValueError`` too, as scikit-learn expects of a failed fit.
 
@@ -42,10 +49,11 @@ class DivergenceError(FloatingPointError, ValueError):
         The optimizer's rate at that step.
     """
 
-    def __init__(self, loss, epoch, batch, learning_rate):
+    def __init__(self, loss, epoch, batch, learning_rate, what=None):
         self.loss, self.epoch, self.batch, self.learning_rate = loss, epoch, batch, learning_rate
+        what = what or f"the training loss became {loss}"
         super().__init__(
-            f"the training loss became {loss} at epoch {epoch}, batch {batch}: the learning rate "
+            f"{what} at epoch {epoch}, batch {batch}: the learning rate "
             f"({learning_rate:g}) is probably too high, or the inputs are not scaled"
         )
 
@@ -245,7 +253,9 @@ def fit(
     Raises
     ------
     DivergenceError
-        When a batch loss is not finite. The weights are restored to the end of the last good epoch.
+        When a batch loss or the weights after an epoch are not finite, or an epoch's loss is more than
+        ``RUNAWAY_FACTOR`` times the loss the run started from. The weights are restored to the end of
+        the last good epoch.
     """
     epochs = check_positive_int(epochs, "epochs", minimum=0)
     if batch_size is not None:
@@ -273,6 +283,8 @@ def fit(
     loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), len(X))
     history = loop.history
     last_good = net.get_weights()
+    # The loss the run started from (before its first step), against which a runaway loss is measured.
+    start_loss = history.batch_loss[0] if history.batch_loss else None
     # A diverging run overflows somewhere before its loss turns non-finite; the divergence guard is the
     # one place that reports it, so NumPy's floating-point warnings stay silent.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -304,6 +316,8 @@ def fit(
                         history.stop_reason = "diverged"
                         raise DivergenceError(loss, epoch + 1, batch + 1, optimizer.lr)
                     loop.loss = loss
+                    if start_loss is None:
+                        start_loss = loss
                     history.batch_loss.append(loss)
                     total += loss * Xb.shape[0]
                     seen += Xb.shape[0]
@@ -314,9 +328,21 @@ def fit(
                         cb.on_batch_end(loop)
                     if loop.stopping:
                         break
+                # The losses above were measured before each step: the last step's result is checked here.
+                if not np.isfinite(net.flat_params).all():
+                    net.set_weights(last_good)
+                    history.stop_reason = "diverged"
+                    raise DivergenceError(loop.loss, epoch + 1, loop.batch + 1, optimizer.lr,
+                                          what="the weights became NaN or infinite after the step")
                 if loop.stopping:
                     break
                 logs = {"loss": total / seen}
+                if start_loss is not None and logs["loss"] > RUNAWAY_FACTOR * max(start_loss, 1e-3):
+                    net.set_weights(last_good)
+                    history.stop_reason = "diverged"
+                    raise DivergenceError(logs["loss"], epoch + 1, loop.batch + 1, optimizer.lr,
+                                          what=f"the training loss ran away (from {start_loss:.4g} at the start "
+                                               f"to {logs['loss']:.4g} over the epoch)")
                 if metrics:
                     truth, predicted = np.concatenate(truth), np.concatenate(predicted)
                     logs.update({name: M.score(name, truth, predicted) for name in metrics})
@@ -325,8 +351,7 @@ def fit(
                     logs.update({f"val_{k}": v for k, v in val.items()})
                 history.append(logs)
                 loop.logs = logs
-                if math.isfinite(logs["loss"]):
-                    last_good = net.get_weights()
+                last_good = net.get_weights()  # finite weights, a loss that did not run away
                 for cb in callbacks:
                     cb.on_epoch_end(loop)
                 if loop.stopping:
