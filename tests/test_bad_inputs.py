@@ -8,6 +8,7 @@ problem (``match=``). Where the row has a command line, ``glassnet ...`` must pr
 Estimator rows (scikit-learn's conventions) join the table once ``glassnet.estimators`` is merged.
 """
 
+import copy
 import os
 import pickle
 import re
@@ -162,10 +163,48 @@ def f(tmp_path_factory):
     os.mkfifo(ns.fifo_csv)
     ns.zero_link = str(d / "zero.glassnet")
     os.symlink("/dev/zero", ns.zero_link)
+
+    # a folder of the user's own files, and checkpoints that do not fit their run
+    ns.user_folder = str(d / "my_files")
+    os.mkdir(ns.user_folder)
+    _write(d / "my_files" / "notes.txt", "mine\n")
+    config = TrainConfig(dataset=None, csv=ns.csv, target="label", epochs=2, layers=(4,), early_stopping=0,
+                         checkpoint_every=1)
+    os.mkdir(d / "ckpt")
+    Run(config, str(d / "ckpt")).train()
+    checkpoint = container.read_file(d / "ckpt" / "checkpoint.glassnet")
+
+    def checkpoint_folder(name, edit):
+        os.mkdir(d / name)
+        kind, meta, arrays = copy.deepcopy(checkpoint)
+        edit(meta, arrays)
+        container.write_file(d / name / "checkpoint.glassnet", kind, meta, arrays)
+        return str(d / name)
+
+    ns.other_arch = checkpoint_folder("other_arch", lambda m, a: a.update(
+        {k: np.zeros(67) for k in a if k.startswith("opt.0.")}))
+    ns.no_callbacks = checkpoint_folder("no_callbacks", lambda m, a: m.pop("callbacks"))
+    ns.text_epochs = checkpoint_folder("text_epochs", lambda m, a: m.update(epochs_done="three"))
+    ns.other_run = checkpoint_folder("other_run", lambda m, a: None)
+    os.mkdir(d / "elsewhere")
+    other = Run(config, str(d / "elsewhere"))
+    other.train()
+    glassnet.save(other.model, d / "other_run" / "model.glassnet")
     return ns
 
 
 # ------------------------------------------------------------------------------------------ helpers
+def _socket(f):
+    """A listening Unix socket in the fixture's folder (made once)."""
+    import socket
+
+    path = str(f.dir / "out.sock")
+    if not os.path.exists(path):
+        f.sock = socket.socket(socket.AF_UNIX)
+        f.sock.bind(path)
+    return path
+
+
 rng = np.random.default_rng(0)
 X = rng.normal(size=(20, 3))
 Y = np.arange(20) % 2
@@ -694,6 +733,65 @@ FILES = {
         lambda f: ["predict", f.seq, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
         r"holds a Sequential, not a model trained with `glassnet train`",
     ),
+    "predict-output-is-the-input-csv": Bad(
+        None,
+        ValueError,
+        "",
+        lambda f: ["predict", f.model, "--csv", f.csv, "--output", f.csv],
+        r"--output .*good.csv is the same file as the input --csv .*; glassnet never writes over its inputs",
+    ),
+    "predict-output-is-the-model": Bad(
+        None,
+        ValueError,
+        "",
+        lambda f: ["predict", f.model, "--csv", f.csv, "--output", f.model],
+        r"--output .*model.glassnet is the same file as the model",
+    ),
+    "sweep-out-is-the-input-csv": Bad(
+        None,
+        ValueError,
+        "",
+        lambda f: ["sweep", "--csv", f.csv, "--target", "label", "--param", "alpha", "1e-4", "1e-3", "--out", f.csv],
+        r"--out .*good.csv is the same file as the input --csv",
+    ),
+    "train-out-a-folder-of-user-files": Bad(
+        None,
+        FileExistsError,
+        "",
+        lambda f: _train_cli(f, out=f.user_folder),
+        r"--out .*my_files already holds files glassnet did not write \(notes.txt\); give a new or empty folder, "
+        r"or pass --overwrite",
+    ),
+    "predict-output-a-socket": Bad(
+        lambda f: glassnet.save(f.net, _socket(f)),
+        ValueError,
+        r"cannot write .*sock: it is a socket, not a regular file",
+        lambda f: ["predict", f.model, "--csv", f.csv, "--output", _socket(f)],
+    ),
+    "resume-checkpoint-of-another-architecture": Bad(
+        lambda f: Run.resume(f.other_arch),
+        container.ModelFileError,
+        r"the checkpoint does not fit the run it describes \(its optimizer's '\w+' has shape \(67,\)",
+        lambda f: ["train", "--resume", f.other_arch],
+    ),
+    "resume-checkpoint-without-callbacks": Bad(
+        lambda f: Run.resume(f.no_callbacks),
+        container.ModelFileError,
+        r"the checkpoint is incomplete \(KeyError\('callbacks'\)\)",
+        lambda f: ["train", "--resume", f.no_callbacks],
+    ),
+    "resume-checkpoint-with-text-for-a-number": Bad(
+        lambda f: Run.resume(f.text_epochs),
+        container.ModelFileError,
+        r"the checkpoint is incomplete \(ValueError",
+        lambda f: ["train", "--resume", f.text_epochs],
+    ),
+    "resume-checkpoint-beside-another-runs-model": Bad(
+        lambda f: Run.resume(f.other_run),
+        ValueError,
+        r"the checkpoint in .*other_run belongs to another run than the model beside it",
+        lambda f: ["train", "--resume", f.other_run],
+    ),
     "resume-without-checkpoint": Bad(
         lambda f: Run.resume(f.folder),
         FileNotFoundError,
@@ -1042,3 +1140,51 @@ def test_a_real_process_prints_one_line_and_debug_shows_the_traceback(f):
     debug = _glassnet("--debug", "info", f.truncated, cwd=f.dir)
     assert debug.returncode != 0
     assert "Traceback (most recent call last)" in debug.stderr and "ModelFileError" in debug.stderr
+
+
+# ------------------------------------------------------------------------------------------ divergence
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"])
+def test_a_step_that_breaks_the_weights_on_the_last_batch_is_divergence(name):
+    """The loss is measured before each step: a run whose very last step overflows used to return
+    normally with NaN or infinite weights, and keep them as the 'last good' ones."""
+    net = _net()
+    before = net.get_weights()
+    with pytest.raises(DivergenceError, match=r"the weights became NaN, infinite or too large for the arithmetic after "
+                       r"the step at epoch 1, batch 1"):
+        _fit(net=net, optimizer=name, lr=1e308, epochs=1)  # one full-batch step
+    assert np.array_equal(net.get_weights(), before)
+
+
+def test_a_runaway_but_finite_loss_is_divergence(tmp_path, capsys):
+    """Adam at a learning rate of 10 on a regression: losses of 1e120, weights of 1e31, all finite,
+    and the run was saved as a success."""
+    out = tmp_path / "run"
+    code = main(["train", "--dataset", "diabetes", "--learning-rate", "10", "--epochs", "30", "--layers", "32",
+                 "--early-stopping", "0", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert re.match(r"glassnet: error: training diverged: the training loss ran away \(from [\d.]+ at the start to "
+                    r"[\d.e+]+ over the epoch\) at epoch \d+", err[0]), err[0]
+    assert not out.exists()
+
+
+def test_the_cli_reports_a_broken_last_step_as_divergence_not_as_nan_input(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--dataset", "diabetes", "--optimizer", "sgd", "--learning-rate", "1e308", "--epochs", "1",
+                 "--batch-size", "1000", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "training diverged" in err[0] and "Input contains NaN" not in err[0]
+    assert not out.exists()  # the folder this run created is removed again
+
+
+def test_memory_error_is_one_line_saying_what_was_asked(monkeypatch, capsys):
+    from glassnet import tabular
+
+    def too_big(*args, **kwargs):
+        raise MemoryError("Unable to allocate 745. GiB for an array with shape (100000000, 1000) and data type float64")
+
+    monkeypatch.setattr(tabular.run.Run, "__init__", too_big)
+    code = main(["train", "--dataset", "iris", "--layers", "100000000", "--quiet", "--out", "/nonexistent/never"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith("glassnet: error: out of memory: Unable to allocate 745. GiB for an array with shape")

@@ -329,11 +329,12 @@ def fit(
                     if loop.stopping:
                         break
                 # The losses above were measured before each step: the last step's result is checked here.
-                if not np.isfinite(net.flat_params).all():
+                if not _usable(net.flat_params):
                     net.set_weights(last_good)
                     history.stop_reason = "diverged"
                     raise DivergenceError(loop.loss, epoch + 1, loop.batch + 1, optimizer.lr,
-                                          what="the weights became NaN or infinite after the step")
+                                          what="the weights became NaN, infinite or too large for the arithmetic "
+                                               "after the step")
                 if loop.stopping:
                     break
                 logs = {"loss": total / seen}
@@ -360,6 +361,12 @@ def fit(
             for cb in callbacks:
                 cb.on_train_end(loop)
     return history
+
+
+def _usable(weights) -> bool:
+    """Whether the weights are finite and small enough that their products are (a sum of squares
+    that overflows means weights beyond ~1e154 in float64, which no forward pass survives)."""
+    return math.isfinite(float(np.dot(weights, weights)))
 
 
 def _output_width(net, X) -> int:
