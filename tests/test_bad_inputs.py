@@ -164,6 +164,12 @@ def f(tmp_path_factory):
     ns.zero_link = str(d / "zero.glassnet")
     os.symlink("/dev/zero", ns.zero_link)
 
+    # columns too wide to one-hot encode, a target that is an identifier
+    ns.id_column = _write(d / "id_column.csv", "id,a,label\n" + _rows(300, lambda i: f"user{i},{i % 7},{i % 2}"))
+    ns.typo_column = _write(d / "typo_column.csv", "a,b,label\n" + _rows(
+        300, lambda i: f"{'1.2.3' if i == 7 else i * 0.37},{i % 5},{i % 2}"))
+    ns.id_target = _write(d / "id_target.csv", "a,b,user\n" + _rows(300, lambda i: f"{i % 7},{i % 5},user{i}"))
+
     # a folder of the user's own files, and checkpoints that do not fit their run
     ns.user_folder = str(d / "my_files")
     os.mkdir(ns.user_folder)
@@ -732,6 +738,27 @@ FILES = {
         "",
         lambda f: ["predict", f.seq, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
         r"holds a Sequential, not a model trained with `glassnet train`",
+    ),
+    "csv-identifier-column": Bad(
+        lambda f: _train(f, csv=f.id_column),
+        ValueError,
+        r"column 'id' has 240 distinct values in 240 rows, too many categories to one-hot encode \(at most 1,000, and "
+        r"at most half the rows\); it looks like an identifier, which predicts nothing: drop it from the CSV",
+        lambda f: _train_cli(f, csv=f.id_column),
+    ),
+    "csv-numeric-column-with-a-typo": Bad(
+        lambda f: _train(f, csv=f.typo_column),
+        ValueError,
+        r"column 'a' has \d+ distinct values .*; \d+ of its \d+ values are numbers, so it was read as text because "
+        r"of '1.2.3': fix those values",
+        lambda f: _train_cli(f, csv=f.typo_column),
+    ),
+    "csv-identifier-target": Bad(
+        lambda f: _train(f, csv=f.id_target, target="user"),
+        ValueError,
+        r"the target 'user' has 300 distinct values in 300 rows, which looks like an identifier .* or --task "
+        r"classification to insist",
+        lambda f: _train_cli(f, csv=f.id_target, target="user"),
     ),
     "predict-output-is-the-input-csv": Bad(
         None,

@@ -30,6 +30,11 @@ from .split import split_rows
 from .targets import TargetEncoder
 
 
+# More classes than this, and more than half as many as rows, is not what an automatic choice of
+# classification should make of a target.
+MANY_CLASSES = 50
+
+
 class Run:
     """One training run, fresh or continued from a checkpoint.
 
@@ -101,6 +106,13 @@ class Run:
             # The classes are those of every row; which rows train is decided next.
             encoder = TargetEncoder("classification", self.dataset.classes, self.dataset.target).fit(y)
             y, n_classes = encoder.transform(y), len(encoder.classes_)
+            if self.config.task == "auto" and n_classes > MANY_CLASSES and 2 * n_classes > len(y):
+                # A confusion matrix and a softmax of n_classes each: an identifier column as target
+                # costs the square of its length and learns nothing.
+                raise ValueError(f"the target {self.dataset.target!r} has {n_classes:,} distinct values in {len(y):,} "
+                                 "rows, which looks like an identifier or a continuous value, not classes: choose "
+                                 "another --target, --task regression for a number, or --task classification to "
+                                 "insist.")
         else:
             TargetEncoder("regression", target=self.dataset.target).fit(y)  # numeric targets or a clear error
         c = self.config
