@@ -11,13 +11,14 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import Dense, Dropout, Sequential, initializers, layers
-from ..nn.checks import FLOAT_DTYPES, check_scale
+from ..nn.checks import FLOAT_DTYPES, check_scale, check_X
 from ..training import History
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
@@ -170,8 +171,7 @@ class BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "_net") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._resolve_dtype(X.dtype) if first_pass else self._net.dtype.type
-        check_scale(X, dtype)  # before the cast, so the message shows the caller's value
-        X = np.ascontiguousarray(X, dtype=dtype)
+        X = self._as_network_input(X, dtype)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         sample_weight = self._extra_sample_weight(Y, sample_weight, incremental)
@@ -210,9 +210,17 @@ class BaseMLP(BaseEstimator):
     def _forward(self, X):
         """Network outputs (probabilities, or values for regression) for validated ``X``."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        check_scale(X, self._net.dtype)
-        return self._outputs(np.asarray(X, dtype=self._net.dtype))
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=False)
+        return self._outputs(self._as_network_input(X, self._net.dtype))
+
+    @staticmethod
+    def _as_network_input(X, dtype):
+        """Validated ``X`` checked for scale and cast to ``dtype``: C-contiguous, or CSR when sparse
+        (never densified: only the first layer's products see it)."""
+        if sp.issparse(X):
+            return check_X(X, dtype=dtype)
+        check_scale(X, dtype)  # before the cast, so the message shows the caller's value
+        return np.ascontiguousarray(X, dtype=dtype)
 
     def _outputs(self, X):
         out = self._net.predict_proba(X)
@@ -243,4 +251,5 @@ class BaseMLP(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
+        tags.input_tags.sparse = True
         return tags

@@ -119,7 +119,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     # ------------------------------------------------------------------ data
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=reset,
+            self, X, y, multi_output=True, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
