@@ -20,6 +20,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..nn import Dense, Dropout, Sequential, initializers, layers
 from ..nn.checks import FLOAT_DTYPES, check_scale, check_X
 from ..training import History
+from .weights import WeightList, assign_all
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
 STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -131,11 +132,34 @@ class BaseMLP(BaseEstimator):
         output = {"softmax": "softmax", "logistic": "sigmoid"}.get(self.out_activation_, "identity")
         return Sequential(stack, output=output, random_state=np.random.default_rng(seed), dtype=dtype)
 
-    def _bind_attributes(self):
-        """Point ``coefs_`` and ``intercepts_`` at the network's weights (views, not copies)."""
-        dense = [layer for layer in self._net.layers if isinstance(layer, Dense)]
-        self.coefs_ = [layer.params["W"] for layer in dense]
-        self.intercepts_ = [layer.params["b"] for layer in dense]
+    # scikit-learn's fitted weights: views into the network, and assignments are copied into it
+    @property
+    def coefs_(self):
+        """Weight matrices, ``coefs_[i]`` of shape (n_inputs, n_outputs) of layer ``i``."""
+        return WeightList(self._fitted_net("coefs_"), "W")
+
+    @coefs_.setter
+    def coefs_(self, arrays):
+        assign_all(self._fitted_net("coefs_"), "W", arrays)
+
+    @property
+    def intercepts_(self):
+        """Bias vectors, ``intercepts_[i]`` of shape (n_outputs,) of layer ``i``."""
+        return WeightList(self._fitted_net("intercepts_"), "b")
+
+    @intercepts_.setter
+    def intercepts_(self, arrays):
+        assign_all(self._fitted_net("intercepts_"), "b", arrays)
+
+    def _fitted_net(self, name):
+        net = self.__dict__.get("_net")
+        if net is None:
+            # AttributeError, so that hasattr() and check_is_fitted see an unfitted estimator
+            raise AttributeError(
+                f"{type(self).__name__} has no {name} before it is fitted: call fit or partial_fit first "
+                "(the layer sizes come from the data)."
+            )
+        return net
 
     def _initialize(self, Y, n_features, dtype):
         self.n_iter_ = 0
@@ -146,7 +170,6 @@ class BaseMLP(BaseEstimator):
         seed = int(self._random_state.randint(np.iinfo(np.int32).max))
         self._net = self._build_network(n_features, self.n_outputs_, dtype, seed)
         self._rng = np.random.default_rng(seed + 1)
-        self._bind_attributes()
         self._history = History()
         for name in ("_optimizer", "_stopper"):
             self.__dict__.pop(name, None)
@@ -228,20 +251,7 @@ class BaseMLP(BaseEstimator):
             out = np.exp(out)
         return out
 
-    # ------------------------------------------------------------------ pickling and saving
-    def __getstate__(self):
-        state = super().__getstate__()
-        state = dict(state)
-        # coefs_ and intercepts_ are views of the network's buffer; rebuilt on unpickling
-        state.pop("coefs_", None)
-        state.pop("intercepts_", None)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "_net" in self.__dict__:
-            self._bind_attributes()
-
+    # ------------------------------------------------------------------ saving
     def _get_extra_state(self, meta, arrays):
         """Subclasses add what they need to rebuild (see :mod:`.persistence`)."""
 

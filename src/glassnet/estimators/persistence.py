@@ -100,7 +100,6 @@ def set_fitted_state(est, meta, arrays):
     est._net.set_weights(np.asarray(arrays["weights"], dtype=dtype))
     est._rng = np.random.default_rng()
     est._history = History()
-    est._bind_attributes()
     return est
 
 
