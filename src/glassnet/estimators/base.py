@@ -56,6 +56,7 @@ class BaseMLP(BaseEstimator):
         # extras
         "dropout": ["array-like", Interval(numbers.Real, 0, 1, closed="left")],
         "callbacks": [None, list, tuple],
+        "progress_bar": ["boolean"],
         "early_stopping_metric": [StrOptions({"score", "loss"})],
         # strings only, so that get_params() stays JSON-serialisable
         "dtype": [None, StrOptions(set(FLOAT_DTYPES))],

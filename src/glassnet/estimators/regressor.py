@@ -67,6 +67,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         dropout=0.0,
         huber_delta=1.0,
         callbacks=None,
+        progress_bar=False,
         early_stopping_metric="score",
         dtype=None,
     ):
@@ -97,6 +98,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dropout = dropout
         self.huber_delta = huber_delta
         self.callbacks = callbacks
+        self.progress_bar = progress_bar
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype
 
