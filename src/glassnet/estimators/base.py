@@ -252,6 +252,23 @@ class BaseMLP(BaseEstimator):
             out = np.exp(out)
         return out
 
+    # ------------------------------------------------------------------ scikit-learn's models
+    @classmethod
+    def from_sklearn(cls, fitted):
+        """A glassnet estimator with the weights, classes, settings and fitted attributes of a fitted
+        scikit-learn MLP (of the same kind): it predicts what ``fitted`` predicts, and is ready for
+        ``partial_fit``, a warm-started ``fit``, dropout or :func:`glassnet.save`."""
+        from .sklearn_bridge import from_sklearn
+
+        return from_sklearn(cls, fitted)
+
+    def to_sklearn(self):
+        """The scikit-learn MLP with this model's weights, classes and settings; a ``ValueError`` names
+        the settings scikit-learn does not have (a glassnet activation, dropout, class weights, ...)."""
+        from .sklearn_bridge import to_sklearn
+
+        return to_sklearn(self)
+
     # ------------------------------------------------------------------ saving
     def _get_extra_state(self, meta, arrays):
         """Subclasses add what they need to rebuild (see :mod:`.persistence`)."""
