@@ -47,7 +47,8 @@ def export_onnx(model, path, *, overwrite=False):
     An existing file is kept unless ``overwrite=True``. Returns the ``ModelProto``.
     """
     if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"{path} already exists; choose another path or pass overwrite=True.")
+        raise FileExistsError(f"{path} already exists; choose another path, or replace it with overwrite=True "
+                              "(--force on the command line).")
     proto = to_onnx(model)
     import onnx
 
