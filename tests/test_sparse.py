@@ -109,6 +109,17 @@ def test_partial_fit_and_early_stopping_take_sparse_x():
     assert len(stopped.validation_scores_) == stopped.n_iter_
 
 
+def test_partial_fit_blocks_streams_sparse_blocks():
+    from glassnet.estimators import partial_fit_blocks
+
+    X, y = sparse_rows()
+    streamed = partial_fit_blocks(MLPClassifier(hidden_layer_sizes=(8,), random_state=0), X.tocsc(), y, block_size=100)
+    by_hand = MLPClassifier(hidden_layer_sizes=(8,), random_state=0)
+    for start in range(0, 300, 100):
+        by_hand.partial_fit(X[start : start + 100].toarray(), y[start : start + 100], classes=[0, 1])
+    np.testing.assert_allclose(streamed.predict_proba(X), by_hand.predict_proba(X.toarray()), rtol=1e-10)
+
+
 def test_training_on_sparse_x_never_holds_a_dense_copy():
     # 1000 x 50000 at 0.1%: 50k non-zeros (about 0.6 MB as CSR) where the dense copy would take 400 MB
     rng = np.random.default_rng(0)
