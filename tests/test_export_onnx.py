@@ -43,12 +43,13 @@ def quiet(fn, *args):
         return fn(*args)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("activation", sorted(set(ACTIVATIONS) - {"softmax"}))
-def test_classifier_for_every_hidden_activation(iris, activation):
+def test_classifier_for_every_hidden_activation(iris, activation, dtype):
     X, y = iris
     labels = np.array(["setosa", "versicolor", "virginica"])[y]
-    clf = quiet(MLPClassifier((6, 5), activation=activation, max_iter=15, random_state=0).fit, X, labels)
-    for out in runs(to_onnx(clf), {"X": X}):
+    clf = quiet(MLPClassifier((6, 5), activation=activation, max_iter=15, random_state=0, dtype=dtype).fit, X, labels)
+    for out in runs(to_onnx(clf), {"X": X}):  # the graph computes in float32 whatever the model's dtype
         np.testing.assert_allclose(out["probabilities"], clf.predict_proba(X), **TOL)
         np.testing.assert_array_equal(out["label"], clf.predict(X))
 

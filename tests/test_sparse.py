@@ -96,6 +96,17 @@ def test_estimators_predict_the_same_from_sparse_and_dense_x(solver):
     np.testing.assert_allclose(reg_sparse.predict(X), reg_dense.predict(X.toarray()), rtol=1e-10, atol=1e-12)
 
 
+def test_a_pickled_model_leaves_the_last_sparse_batch_out():
+    import pickle
+
+    X, y = sparse_rows()
+    clf = quiet(MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit, X, y)
+    assert sp.issparse(clf._net.layers[0]._X)  # kept for the backward pass
+    back = pickle.loads(pickle.dumps(clf))
+    assert back._net.layers[0]._X is None
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+
+
 def test_partial_fit_and_early_stopping_take_sparse_x():
     X, y = sparse_rows()
     clf = MLPClassifier(hidden_layer_sizes=(8,), random_state=0)
