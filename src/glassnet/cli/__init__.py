@@ -15,9 +15,9 @@ import os
 import sys
 
 from .._version import __version__
-from . import evaluate, experiment, info, playground, predict, sweep, train
+from . import evaluate, experiment, export, info, playground, predict, sweep, train
 
-COMMANDS = [train, evaluate, predict, info, experiment, sweep, playground]
+COMMANDS = [train, evaluate, predict, info, export, experiment, sweep, playground]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +43,7 @@ def main(argv=None) -> int:
         # Whoever read our output stopped early (``glassnet info MODEL | head``): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (ValueError, TypeError, OSError, FloatingPointError) as exc:
+    except (ValueError, TypeError, OSError, FloatingPointError, ImportError) as exc:
         if args is None or args.debug:
             raise
         print(f"glassnet: error: {_describe(exc)}", file=sys.stderr)

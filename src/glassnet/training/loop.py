@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..nn.checks import check_positive_int, check_real, check_X
 from ..nn.network import as_rng
@@ -174,12 +175,13 @@ def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_s
     """Loss (with penalty) and metrics of ``net`` on ``(X, y)``, without training."""
     # Chunks written into one preallocated array: the peak is the logits plus one chunk's activations
     # (a list of chunks then np.concatenate would hold the logits twice).
-    X = np.asarray(X, dtype=net.dtype)
+    X = check_X(X, input_shape=net.input_shape, dtype=net.dtype) if sp.issparse(X) else np.asarray(X, dtype=net.dtype)
+    n_samples = X.shape[0]
     logits = None
-    for i in range(0, len(X), batch_size):
+    for i in range(0, n_samples, batch_size):
         chunk = net.forward(X[i : i + batch_size])
         if logits is None:
-            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
+            logits = np.empty((n_samples,) + chunk.shape[1:], dtype=chunk.dtype)
         logits[i : i + len(chunk)] = chunk
     if logits is None:
         raise ValueError("evaluate needs at least one sample, got an empty X.")
@@ -218,7 +220,9 @@ def fit(
     net : Sequential
     loss_fn : glassnet.nn.losses.Loss
     optimizer : glassnet.optim.Optimizer
-    X : ndarray of shape (n_samples, *net.input_shape)
+    X : ndarray of shape (n_samples, *net.input_shape), or a SciPy sparse matrix of rows
+        Sparse ``X`` (CSR, or CSC converted to CSR once) stays sparse: batches are row slices of it and
+        only the first layer's products see it (see :mod:`glassnet.nn.sparse`).
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Targets in the form ``loss_fn`` takes.
     epochs : int
@@ -264,15 +268,18 @@ def fit(
     l2 = 0.0 if callable(l2) else check_real(l2, "l2", low=0.0)
     metrics = M.check_names(metrics)
     X = check_X(X, input_shape=net.input_shape, dtype=net.dtype)  # no copy when X already has the dtype
+    if sp.issparse(X):
+        net.check_sparse_input()
+    n_samples = X.shape[0]
     y = np.asarray(y)
-    if y.ndim == 0 or len(X) != len(y):
-        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y) if y.ndim else 1}.")
+    if y.ndim == 0 or n_samples != len(y):
+        raise ValueError(f"X and y have different numbers of samples: {n_samples} and {len(y) if y.ndim else 1}.")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError(f"y contains NaN or infinity (first at sample {np.argwhere(~np.isfinite(y))[0][0]}); "
                          "remove those samples or fill in their targets.")
     n_outputs = _output_width(net, X)
     y = loss_fn.prepare_targets(y, n_outputs, net.dtype)  # checked once: batches take the unchecked path
-    sample_weight = loss_fn.check_sample_weight(sample_weight, len(X))
+    sample_weight = loss_fn.check_sample_weight(sample_weight, n_samples)
     if validation_data is not None:
         X_val, y_val = validation_data
         X_val = check_X(X_val, input_shape=X.shape[1:], dtype=net.dtype, name="validation X")
@@ -280,7 +287,7 @@ def fit(
     gather = BatchGatherer(X)
     rng = as_rng(random_state)
     plan = batches if batches is not None else (lambda n, rng: batch_indices(n, batch_size, rng, shuffle))
-    loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), len(X))
+    loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), n_samples)
     history = loop.history
     last_good = net.get_weights()
     # The loss the run started from (before its first step), against which a runaway loss is measured.
@@ -297,8 +304,8 @@ def fit(
                 for cb in callbacks:
                     cb.on_epoch_begin(loop)
                 total, seen, truth, predicted = 0.0, 0, [], []
-                for batch, idx in enumerate(plan(len(X), rng)):
-                    if not isinstance(idx, slice) and idx.shape[0] == len(X):
+                for batch, idx in enumerate(plan(n_samples, rng)):
+                    if not isinstance(idx, slice) and idx.shape[0] == n_samples:
                         # One batch of every sample: its gradient does not depend on the order, so use
                         # the data in place rather than copy all of it into a shuffled buffer.
                         idx = slice(None)
