@@ -111,3 +111,14 @@ def test_an_output_length_of_zero_is_refused():
     # kernel 3 fits in 3 + 2*0 positions, but stride leaves one output; a 2-long input leaves none.
     with pytest.raises(ValueError, match="kernel_size 3 but its input is only 2 long"):
         gn.Sequential([layers.Conv1D(1, 1, 3, stride=5)], input_shape=(1, 2))
+
+
+def test_a_custom_initialiser_inside_a_residual_does_not_stop_the_file_loading(tmp_path):
+    def small(shape, rng, dtype, fan_in, fan_out):
+        return 0.01 * rng.standard_normal(shape).astype(dtype)
+
+    net = gn.Sequential([layers.Residual([layers.Dense(3, 3, init=small), layers.Tanh()]), layers.Dense(3, 2)],
+                        random_state=0)
+    gn.save(net, tmp_path / "r.glassnet")
+    loaded = gn.load(tmp_path / "r.glassnet")
+    np.testing.assert_array_equal(loaded.get_weights(), net.get_weights())

@@ -55,10 +55,7 @@ def network_from_state(meta, arrays, path="<network>"):
             budget -= cls.param_count(config)
             if budget < 0:
                 raise ValueError(f"the layers need more parameters than the {arrays['weights'].size} stored")
-            if "init" in config and not _known_initializer(config["init"]):
-                # A custom initialiser is saved by its repr; the stored weights replace whatever it drew.
-                config["init"] = "zeros"
-            layers.append(cls.from_config(config))
+            layers.append(cls.from_config(_named_initializers(config)))
         net = Sequential(layers, output=meta["output"], dtype=meta["dtype"], input_shape=meta.get("input_shape"))
         net.set_weights(arrays["weights"].astype(net.dtype, copy=False))
         if "buffers" in arrays or net.get_buffers().size:
@@ -66,6 +63,19 @@ def network_from_state(meta, arrays, path="<network>"):
     except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise ModelFileError(path, "corrupted", f"the network it describes cannot be rebuilt ({exc!r}).") from None
     return net
+
+
+def _named_initializers(config: dict) -> dict:
+    """``config`` with every custom initialiser (saved by its repr) replaced by "zeros", in the layers of
+    a container too: the stored weights replace whatever it drew."""
+    config = dict(config)
+    if "init" in config and not _known_initializer(config["init"]):
+        config["init"] = "zeros"
+    if isinstance(config.get("layers"), list):
+        config["layers"] = [{**spec, "config": _named_initializers(spec["config"])}
+                            if isinstance(spec, dict) and isinstance(spec.get("config"), dict) else spec
+                            for spec in config["layers"]]
+    return config
 
 
 def _known_initializer(init) -> bool:
