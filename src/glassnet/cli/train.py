@@ -32,7 +32,10 @@ def add_parser(subparsers):
                       help="share of rows held out as a test set, never used in training or early stopping "
                            "(default 0)")
     net = p.add_argument_group("network and training")
-    net.add_argument("--layers", type=str, default="64", metavar="W1,W2", help="hidden layer widths (default 64)")
+    net.add_argument("--layers", type=str, default="64", metavar="ITEMS",
+                     help="hidden layers: widths like 64,32, or convolutional items on digits/mnist1d like "
+                          "conv16k3p1,maxpool2,64 (conv<channels>k<kernel>[s<stride>][p<padding>], maxpool<k>, "
+                          "avgpool<k>, gap, bn, flatten; see docs/command-line.md) (default 64)")
     net.add_argument("--activation", default="relu", help="hidden activation: relu, tanh, logistic, leaky_relu, gelu, ...")
     net.add_argument("--optimizer", default="adam", help="adam (default), sgd, momentum, nesterov, rmsprop, adagrad")
     net.add_argument("--learning-rate", "--lr", dest="learning_rate", type=float, default=0.001, metavar="LR")
