@@ -89,3 +89,19 @@ def test_fit_with_the_fused_adam_equals_fit_without_it(monkeypatch):
         results.append((net.get_weights(), history.batch_loss))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     assert results[0][1] == results[1][1]
+
+
+def test_without_a_writable_cache_the_kernel_is_compiled_for_the_process(monkeypatch):
+    njit = numba.njit
+
+    def no_cache(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function: no locator available")
+        return njit(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    monkeypatch.setattr(fused, "_kernels", None)
+    fast, _ = _adam_steps(np.float32, True, monkeypatch, n=100, steps=2)
+    plain, _ = _adam_steps(np.float32, False, monkeypatch, n=100, steps=2)
+    assert "adam" in fused._kernels
+    np.testing.assert_array_equal(fast, plain)

@@ -63,8 +63,11 @@ def _load():
             _kernels = {}
             return _kernels
         signatures = [f"void({t}[::1], {t}[::1], {t}[::1], {t}[::1], {', '.join([t] * 6)})" for t in ("f4", "f8")]
-        compile = numba.njit(signatures, cache=True, **OPTIONS)
-        _kernels = {"adam": compile(_adam_loop)}
+        try:
+            adam = numba.njit(signatures, cache=True, **OPTIONS)(_adam_loop)
+        except RuntimeError:  # Numba found no writable cache directory: compile for this process only
+            adam = numba.njit(signatures, **OPTIONS)(_adam_loop)
+        _kernels = {"adam": adam}
     return _kernels
 
 
