@@ -16,6 +16,12 @@ from glassnet.training import fit
 numba = pytest.importorskip("numba")
 
 
+@pytest.fixture(autouse=True)
+def kernels_worth_loading(monkeypatch):
+    """Most tests want the kernels at once, not after the start-up rule's quarter-billion elements."""
+    monkeypatch.setattr(fused, "START_UP_ELEMENTS", 0)
+
+
 def _adam_steps(dtype, enabled, monkeypatch, n=40_000, steps=4, shape=None):
     monkeypatch.setattr(fused, "MIN_SIZE", 1 if enabled else 10**12)
     rng = np.random.default_rng(0)
@@ -42,6 +48,25 @@ def test_fused_adam_equals_the_numpy_passes_bit_for_bit(dtype, shape, monkeypatc
     np.testing.assert_array_equal(fast, plain)
     np.testing.assert_array_equal(fast_state["m"], plain_state["m"])
     np.testing.assert_array_equal(fast_state["v"], plain_state["v"])
+
+
+def test_short_runs_keep_the_numpy_passes_and_long_ones_switch_with_the_same_results(monkeypatch):
+    kernel, calls = fused.adam, []
+    monkeypatch.setattr(fused, "adam", lambda *args: calls.append(1) or kernel(*args))
+    monkeypatch.setattr(fused, "_kernels", None)  # the process has not loaded them yet
+    monkeypatch.setattr(fused, "_declined", 0)
+    monkeypatch.setattr(fused, "START_UP_ELEMENTS", 1.5 * 40_000)
+    switched, _ = _adam_steps(np.float32, True, monkeypatch, steps=4)
+    assert len(calls) == 2  # steps 1 and 2 declined (80k elements, past 60k), 3 and 4 fused
+    plain, _ = _adam_steps(np.float32, False, monkeypatch, steps=4)
+    np.testing.assert_array_equal(switched, plain)
+
+    monkeypatch.setattr(fused, "_kernels", None)
+    monkeypatch.setattr(fused, "_declined", 0)
+    monkeypatch.setattr(fused, "START_UP_ELEMENTS", 10**9)
+    monkeypatch.setattr(fused, "MIN_SIZE", 1)
+    big = np.zeros(40_000, dtype=np.float32)
+    assert not fused.applies(big) and fused._kernels is None  # a short run never loads Numba
 
 
 def test_fused_adam_is_taken_and_the_plain_path_without_numba(monkeypatch):

@@ -14,19 +14,20 @@ same numbers bit for bit, and takes the fused path only where :func:`applies` sa
     else:
         ...  # the NumPy passes
 
-:func:`applies` is true only for plain NumPy arrays of one float dtype, C-contiguous and 1-D, with at
-least :data:`MIN_SIZE` elements, when Numba can be imported. Anything else (a small array, where the
-call costs more than the passes it saves; an array subclass; an array of another array library)
-takes the NumPy path.
+:func:`applies` is true only for plain NumPy arrays of one float dtype and shape, C-contiguous, with
+at least :data:`MIN_SIZE` elements, when Numba can be imported, and once the process has done enough
+such work to repay loading Numba. Anything else (a small array, where the call costs more than the
+passes it saves; a short run; an array subclass; an array of another array library) takes the NumPy
+path.
 
 The kernels are compiled for float32 and float64 only, with every scalar converted to the arrays'
 dtype on the way in, so a float32 update runs in float32 throughout (tested on the compiled types),
 without fast-math (no reassociation, no fused multiply-add: the NumPy results, bit for bit) and
 with NumPy's floating-point error model (no Python exception checks in the loop, which would stop
 it from being vectorised). Compiled code is cached on disk (Numba's ``cache=True``), so only the
-first process pays the compilation (about two seconds); every process pays for importing Numba and
-loading the cached code on its first large update (0.5 to 1 s on the loaded 2-core machine of
-``docs/performance.md``), which is why small networks never do.
+first process pays the compilation (about two seconds); every process that loads the kernels pays
+for importing Numba and loading the cached code (0.5 to 1 s on the loaded 2-core machine of
+``docs/performance.md``), which is why small networks and short runs never do.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ import numpy as np
 # Below this many elements the NumPy calls win: Adam's twelve passes over the 5k parameters of a
 # small network take a few microseconds, as long as a thread wake-up.
 MIN_SIZE = 32768
+
+# Importing Numba and loading the kernels costs 0.5-1 s and 140 MB once per process, which a short
+# run never earns back. So the NumPy passes run until they have updated this many elements, about
+# what that start-up costs at Adam's 2 ns per element (the ski-rental rule: rent until the rent paid
+# equals the price, then buy; at most twice the better choice made in hindsight). A long run then
+# switches to the kernels; the results do not change, as both paths give the same bits.
+START_UP_ELEMENTS = 250_000_000
+_declined = 0  # elements updated by the NumPy passes while the kernels were not loaded
 
 # NumPy's error model: no Python exception checks in the loop, so that it can be vectorised.
 OPTIONS = {"error_model": "numpy", "nogil": True}
@@ -72,8 +81,11 @@ def _load():
 
 
 def applies(*arrays) -> bool:
-    """Whether the fused kernels may run on ``arrays``: Numba is installed and they are plain NumPy
-    arrays of one float dtype and one shape, C-contiguous, with at least :data:`MIN_SIZE` elements."""
+    """Whether the fused kernels should run on ``arrays``: Numba is installed, they are plain NumPy
+    arrays of one float dtype and one shape, C-contiguous, with at least :data:`MIN_SIZE` elements, and
+    the process has done enough such work to be worth loading the kernels (:data:`START_UP_ELEMENTS`;
+    a call that answers False for that reason counts ``arrays[0].size`` towards it)."""
+    global _declined
     first = arrays[0]
     if type(first) is not np.ndarray or first.size < MIN_SIZE or first.dtype not in _FLOATS:
         return False
@@ -82,6 +94,9 @@ def applies(*arrays) -> bool:
             return False
         if not a.flags.c_contiguous:
             return False
+    if _kernels is None and _declined < START_UP_ELEMENTS:
+        _declined += first.size
+        return False
     return bool(_load())
 
 
