@@ -5,9 +5,11 @@ the parameters, gradients and moments for Adam, which on a network of a few hund
 parameters no longer fit in the core's cache. A compiled loop makes one pass, with the arithmetic
 vectorised (``pip install "glassnet[fast]"``). It runs on the calling thread: on a machine whose
 BLAS already uses every core for the matrix products, a second thread pool would only compete with
-it, and one pass instead of twelve is most of what there is to gain. This module is the one place that knows about it. A caller
-keeps the plain NumPy code as its readable reference, which ``tests/test_fused.py`` proves gives the
-same numbers bit for bit, and takes the fused path only where :func:`applies` says so::
+it, and one pass instead of twelve is most of what there is to gain.
+
+This module is the one place that knows about it. A caller keeps the plain NumPy code as its
+readable reference, which ``tests/test_fused.py`` proves gives the same numbers bit for bit, and
+takes the fused path only where :func:`applies` says so::
 
     if fused.applies(param, grad, m, v):
         fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)
