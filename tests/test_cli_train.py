@@ -59,20 +59,70 @@ def test_quiet_train_writes_model_metrics_figures_and_report(iris_run, capsys):
 
 
 def test_evaluate_agrees_with_the_training_metrics(iris_run, capsys):
-    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--json"]) == 0
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--json", "--all-rows"]) == 0
     result = json.loads(capsys.readouterr().out)
     m = json.loads((iris_run / "metrics.json").read_text())
     tr, va = m["train"], m["validation"]
     expected = (tr["accuracy"] * tr["n_samples"] + va["accuracy"] * va["n_samples"]) / 150
-    assert result["n_samples"] == 150
+    assert result["n_samples"] == 150 and result["rows"] == "every row"
     assert result["accuracy"] == pytest.approx(expected, abs=1e-12)
 
 
-def test_progress_bar_and_messages_unless_quiet(tmp_path, capsys):
-    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "3", "--layers", "4"]) == 0
+def test_evaluate_on_the_training_data_scores_only_held_out_rows(iris_run, tmp_path, capsys):
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    validation = json.loads((iris_run / "metrics.json").read_text())["validation"]
+    assert result["n_samples"] == validation["n_samples"] == 30 and "validation rows" in result["rows"]
+    assert result["accuracy"] == validation["accuracy"]
+    # with a test set, the test rows
+    out = tmp_path / "wine"
+    assert main(["train", "--dataset", "wine", "--test-fraction", "0.25", "--out", str(out), *FAST]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out / "model.glassnet"), "wine"]) == 0
+    text = capsys.readouterr().out
+    test = json.loads((out / "metrics.json").read_text())["test"]
+    assert text.startswith(f"wine: {test['n_samples']} rows (the test rows the model held out")
+    assert f"{test['accuracy']:.4f}" in text
+
+
+def test_evaluate_refuses_a_target_for_a_bundled_set(iris_run, capsys):
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--target", "x"]) == 2
+    assert "--target goes with --csv" in capsys.readouterr().err
+
+
+def test_progress_lines_and_messages_unless_quiet(tmp_path, capsys):
+    # not a terminal (pytest captures it): whole lines, about ten, never a bar redrawn with \r
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "30", "--layers", "4",
+                 "--early-stopping", "0"]) == 0
     captured = capsys.readouterr()
-    assert "3/3" in captured.err and "val_score" in captured.err  # tqdm's bar over epochs
+    assert "\r" not in captured.err
+    lines = [line for line in captured.err.splitlines() if line.startswith("epoch ")]
+    assert [line.split()[1] for line in lines] == [f"{e}/30" for e in range(3, 31, 3)]
+    assert "val_score" in lines[-1]
     assert "validation accuracy" in captured.out and "report.html" in captured.out
+
+
+def test_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "3", "--layers", "4"]) == 0
+    err = capsys.readouterr().err
+    assert "3/3" in err and "val_score" in err and "\r" in err  # tqdm's bar over epochs
+
+
+def test_a_run_that_was_still_improving_says_so(tmp_path, capsys):
+    assert main(["train", "--dataset", "moons", "--out", str(tmp_path), "--epochs", "10", "--layers", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "(ran all epochs)" in out and "still improving" in out and "--epochs 20" in out
+    assert json.loads((tmp_path / "metrics.json").read_text())["still_improving"] is True
+
+
+def test_an_early_stopped_run_names_the_epoch_it_kept(tmp_path, capsys):
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--layers", "8", "--learning-rate", "0.05",
+                 "--early-stopping", "3"]) == 0
+    out = capsys.readouterr().out
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    assert m["best_epoch"] < m["epochs_run"] and not m["still_improving"]
+    assert f"kept the weights of epoch {m['best_epoch']}" in out and "still improving" not in out
 
 
 def test_info_describes_architecture_data_and_metrics(iris_run, capsys):

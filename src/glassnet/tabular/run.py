@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 
 import numpy as np
@@ -17,7 +18,7 @@ from ..nn import Dense, Dropout, Sequential, losses
 from ..nn import layers as nn_layers
 from ..optim import optimizers
 from ..training import EarlyStopping, History, ProgressBar, fit
-from .callbacks import INTERRUPTED, Checkpointer, InterruptFlag, KeepBestOnInterrupt, Score
+from .callbacks import INTERRUPTED, Checkpointer, EpochLines, InterruptFlag, KeepBestOnInterrupt, Score
 from .checkpoint import CHECKPOINT_NAME, Checkpoint, read_checkpoint, write_checkpoint
 from .config import TrainConfig
 from .data import infer_task, load_dataset, read_csv
@@ -79,24 +80,21 @@ class Run:
         checkpoint = read_checkpoint(out)
         return cls(checkpoint.config, out, checkpoint)
 
+    def extend(self, epochs):
+        """Train a resumed run up to ``epochs`` epochs in all instead of the number it was started with."""
+        c = self.config
+        if epochs < self.epochs_done:
+            raise ValueError(f"--epochs {epochs} is fewer than the {self.epochs_done} epochs this run has "
+                             "already trained; give a larger number to train longer.")
+        if self.history.stop_reason is not None:
+            raise ValueError(f"this run already ended ({self.history.stop_reason}) after {self.epochs_done} "
+                             "epochs; more epochs would not continue it. Start a new run to train longer.")
+        self.config = TrainConfig.from_json({**c.to_json(), "epochs": epochs})
+        self.finished = self.epochs_done >= epochs
+
     # ------------------------------------------------------------------ data and model
     def _split(self):
-        """Row indices of each split; the targets are checked here, before anything is fitted."""
-        y = self.dataset.y
-        n_classes = None
-        if self.task == "classification":
-            # The classes are those of every row; which rows train is decided next.
-            encoder = TargetEncoder("classification", self.dataset.classes, self.dataset.target).fit(y)
-            y, n_classes = encoder.transform(y), len(encoder.classes_)
-        else:
-            TargetEncoder("regression", target=self.dataset.target).fit(y)  # numeric targets or a clear error
-        c = self.config
-        train, validation, test = split_rows(y, c.validation_fraction, c.test_fraction, c.seed, n_classes)
-        if n_classes is not None and len(np.unique(y[train])) < 2:
-            raise ValueError(f"the training rows hold only one class ({encoder.classes_[y[train][0]]!r}); "
-                             "a classifier needs at least two classes to learn from: give more rows of the "
-                             "other classes (or a smaller --validation-fraction).")
-        return {"train": train, "validation": validation, "test": test}
+        return split_dataset(self.dataset, self.config, self.task)
 
     def _new_model(self):
         d, train = self.dataset, self.rows["train"]
@@ -190,7 +188,11 @@ class Run:
             callbacks.append(Checkpointer(c.checkpoint_every, write))
         callbacks.append(self.interrupt)
         if progress and remaining:
-            callbacks.append(ProgressBar(total=remaining, desc=f"training on {self.dataset.name}"))
+            desc = f"training on {self.dataset.name}"
+            if sys.stderr.isatty():
+                callbacks.append(ProgressBar(total=remaining, desc=desc))
+            else:  # a log or a pipe: a line now and then, never a bar redrawn with carriage returns
+                callbacks.append(EpochLines(c.epochs, self.epochs_done, file=sys.stderr))
         fit(self.model.net, self.loss_fn, self.optimizer, self.X["train"], self.y["train"], epochs=remaining,
             batch_size=c.batch_size, shuffle=True, random_state=self.shuffle_rng, validation_data=validation,
             l2=c.l2, callbacks=callbacks, history=self.history, start_epoch=self.epochs_done)
@@ -212,9 +214,19 @@ class Run:
             return self.keep_best.best_epoch + 1
         return self.history.epochs
 
+    def _still_improving(self) -> bool:
+        """Whether the run used up its epochs while the validation loss (the training loss without
+        validation rows) was still reaching new lows in its last epochs: more epochs would likely help."""
+        losses = self.history.history.get("val_loss") or self.history.history.get("loss") or []
+        if self.history.stop_reason is not None or len(losses) < 2:
+            return False
+        recent = max(1, min(self.config.early_stopping or 10, len(losses) // 10))
+        return min(losses[-recent:]) < min(losses[:-recent])
+
     def _results(self):
         results = {"task": self.task, "epochs_run": self.history.epochs, "best_epoch": self.best_epoch(),
                    "stop_reason": self.history.stop_reason or "ran all epochs",
+                   "still_improving": self._still_improving(),
                    "interrupted": self.interrupted is not None, "training_time_s": round(self.elapsed, 3)}
         for part in self.X:
             y = self.y[part]
@@ -240,6 +252,26 @@ class Run:
                         target_min=float(values.min()), target_max=float(values.max()))
         return {"config": self.config.to_json(), "data": data, "metrics": self.results,
                 "history": self.history.history, "n_params": m.net.n_params, "versions": _versions()}
+
+
+def split_dataset(dataset, config, task):
+    """Row indices of each split of ``dataset`` under ``config`` (the same every time for the same data,
+    fractions and seed); the targets are checked here, before anything is fitted."""
+    y = dataset.y
+    n_classes = None
+    if task == "classification":
+        # The classes are those of every row; which rows train is decided next.
+        encoder = TargetEncoder("classification", dataset.classes, dataset.target).fit(y)
+        y, n_classes = encoder.transform(y), len(encoder.classes_)
+    else:
+        TargetEncoder("regression", target=dataset.target).fit(y)  # numeric targets or a clear error
+    c = config
+    train, validation, test = split_rows(y, c.validation_fraction, c.test_fraction, c.seed, n_classes)
+    if n_classes is not None and len(np.unique(y[train])) < 2:
+        raise ValueError(f"the training rows hold only one class ({encoder.classes_[y[train][0]]!r}); "
+                         "a classifier needs at least two classes to learn from: give more rows of the "
+                         "other classes (or a smaller --validation-fraction).")
+    return {"train": train, "validation": validation, "test": test}
 
 
 def _fingerprint(X, y) -> str:
