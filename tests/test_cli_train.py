@@ -164,6 +164,31 @@ def test_csv_classification_predict_and_exact_reload(tmp_path, capsys):
         assert (tmp_path / "again.csv").read_text() == pred_path.read_text()
 
 
+def test_predict_keeps_columns_writes_to_stdout_makes_its_folder_and_warns_of_unseen_categories(tmp_path, capsys):
+    data = _write_csv(tmp_path / "people.csv")
+    out = tmp_path / "run"
+    assert main(["train", "--csv", data, "--target", "label", "--out", str(out), *FAST]) == 0
+    lines = open(data).read().splitlines()
+    new = tmp_path / "new.csv"
+    new.write_text("\n".join(["id," + lines[0]] + [f"r{i},{line}" for i, line in enumerate(lines[1:4])]
+                             + ["r3,50,purple,1,yes,2", "r4,51,purple,2,no,3", "r5,52,pink,3,no,4"]) + "\n")
+    capsys.readouterr()
+    nested = tmp_path / "new" / "folder" / "pred.csv"
+    assert main(["predict", str(out / "model.glassnet"), "--csv", str(new), "--output", str(nested),
+                 "--keep", "id,colour"]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["glassnet: warning: column 'colour' has 3 rows with categories the model never saw "
+                                "in training ('purple': 2, 'pink': 1); they are encoded as no known category."]
+    rows = list(csv.reader(open(nested)))
+    assert rows[0][:3] == ["id", "colour", "predicted_label"] and [r[0] for r in rows[1:]] == [f"r{i}" for i in range(6)]
+    assert rows[4][1] == "purple"
+    assert main(["predict", str(out / "model.glassnet"), "--csv", str(new), "--output", "-", "--keep", "id,colour"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == nested.read_text()  # nothing but the table on standard output
+    assert main(["predict", str(out / "model.glassnet"), "--csv", str(new), "--output", "-", "--keep", "idx"]) == 2
+    assert "--keep: " in capsys.readouterr().err
+
+
 def test_app_model_round_trip_is_exact_with_categories_and_missing_values(tmp_path):
     data = _write_csv(tmp_path / "people.csv")
     job = Run(TrainConfig(csv=data, target="label", epochs=3, layers=(6,), dropout=0.2), str(tmp_path))
