@@ -430,3 +430,28 @@ def test_bad_test_fractions_are_one_line_errors(tmp_path, capsys, fractions, mat
     assert main(["train", "--dataset", "iris", "--out", str(tmp_path / "o"), *fractions, *FAST]) == 2
     err = capsys.readouterr().err
     assert err.startswith("glassnet: error:") and match in err and err.count("\n") == 1
+
+
+def test_info_shows_a_checkpoints_progress(tmp_path, capsys):
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "4", "--layers", "4",
+                 "--checkpoint-every", "2", "--quiet"]) == 0
+    assert main(["info", str(tmp_path / "checkpoint.glassnet")]) == 0
+    out = capsys.readouterr().out
+    assert "a glassnet training checkpoint after epoch 4 of 4" in out and "epochs done: 4" in out
+    assert "val_score:" in out and "learning_rate: 0.001" in out
+
+
+def test_info_on_a_saved_estimator_shows_its_network_classes_and_training(tmp_path, capsys):
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(ConvergenceWarning):
+        clf = glassnet.MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
+    glassnet.save(clf, tmp_path / "clf.glassnet")
+    assert main(["info", str(tmp_path / "clf.glassnet")]) == 0
+    out = capsys.readouterr().out
+    assert "a fitted glassnet MLPClassifier" in out and "architecture (43 parameters)" in out
+    assert "Dense(n_in=4, n_out=5" in out and "labels: 0, 1, 2" in out and "epochs run: 5" in out
+    assert main(["info", str(tmp_path / "clf.glassnet"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["classes"] == ["0", "1", "2"]

@@ -312,3 +312,19 @@ def test_a_write_removes_temporary_files_left_by_killed_writers_only(tmp_path):
     atomic.atomic_write(target, b"complete")
     assert target.read_bytes() == b"complete"
     assert not dead.exists() and alive.exists() and other.exists()
+
+
+@pytest.mark.parametrize("text, described", [
+    (b"[tool.glassnet]\nepochs = 3\n", "a TOML or INI settings file"),
+    (b"epochs = 3\n", "a TOML or INI settings file"),
+    (b'{"epochs": 3}', "a JSON file"),
+    (b'["a", 1]', "a JSON file"),
+    (b"[1, 2]", "a JSON file"),
+])
+def test_a_text_file_given_as_a_model_is_named_for_what_it_looks_like(text, described, tmp_path):
+    from glassnet.serialize.container import ModelFileError
+
+    path = tmp_path / "settings.glassnet"
+    path.write_bytes(text)
+    with pytest.raises(ModelFileError, match=f"it looks like {described}"):
+        glassnet.load(path)
