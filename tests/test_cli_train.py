@@ -55,6 +55,10 @@ def test_quiet_train_writes_model_metrics_figures_and_report(iris_run, capsys):
     assert np.sum(m["validation"]["confusion_matrix"]) == m["validation"]["n_samples"]
     history = glassnet.load(iris_run / "model.glassnet").info["history"]
     assert len(history["loss"]) == len(history["val_score"]) == 8
+    with open(iris_run / "history.csv") as fh:
+        table = list(csv.DictReader(fh))
+    assert [int(row["epoch"]) for row in table] == list(range(1, 9))
+    assert [float(row["val_loss"]) for row in table] == history["val_loss"]  # written exactly
     assert history["val_score"][m["best_epoch"] - 1] == m["validation"]["accuracy"]
 
 
@@ -455,3 +459,13 @@ def test_info_on_a_saved_estimator_shows_its_network_classes_and_training(tmp_pa
     assert "Dense(n_in=4, n_out=5" in out and "labels: 0, 1, 2" in out and "epochs run: 5" in out
     assert main(["info", str(tmp_path / "clf.glassnet"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["classes"] == ["0", "1", "2"]
+
+
+def test_a_checkpoint_does_not_grow_with_every_batch(tmp_path, monkeypatch):
+    from glassnet.tabular import checkpoint
+
+    monkeypatch.setattr(checkpoint, "BATCH_LOSSES_KEPT", 50)
+    job = Run(TrainConfig(dataset="iris", epochs=3, layers=(4,), batch_size=4, checkpoint_every=3), str(tmp_path))
+    job.train()
+    assert len(job.history.batch_loss) == 3 * 30
+    assert checkpoint.read_checkpoint(str(tmp_path)).batch_loss == job.history.batch_loss[-50:]
