@@ -14,9 +14,9 @@ import os
 import sys
 
 from .._version import __version__
-from . import evaluate, experiment, info, predict, sweep, train
+from . import compare, evaluate, experiment, info, predict, sweep, train
 
-COMMANDS = [train, evaluate, predict, info, experiment, sweep]
+COMMANDS = [train, evaluate, predict, info, compare, experiment, sweep]
 
 
 def build_parser() -> argparse.ArgumentParser:

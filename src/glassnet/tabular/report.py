@@ -110,10 +110,11 @@ h1{margin:0 0 4px;font-size:1.6em}h2{margin:28px 0 10px;font-size:1.2em;border-b
 figure{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:12px;margin:0}
 figure img{max-width:100%;height:auto;display:block}
 figcaption{color:#5b6472;font-size:.85em;margin-top:6px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr));gap:14px}
 table{border-collapse:collapse;background:#fff;font-size:.9em}
-td,th{border:1px solid #dde1e6;padding:4px 10px;text-align:left}th{background:#eef1f4}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}
+td,th{border:1px solid #dde1e6;padding:4px 10px;text-align:left;overflow-wrap:break-word}th{background:#eef1f4}
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(300px,100%),1fr));gap:14px}
+.cols>div{min-width:0;overflow-x:auto}
 """
 
 
