@@ -76,7 +76,10 @@ def run(args) -> int:
         sys.stdout.write(buf.getvalue())
         return 0
     folder = os.path.dirname(os.path.abspath(args.output))
-    os.makedirs(folder, exist_ok=True)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise type(exc)(f"cannot create the folder {folder} for {args.output}: {exc.strerror or exc}.") from None
     atomic_write(args.output, buf.getvalue())
     print(f"wrote {len(labels)} predictions to {args.output}")
     return 0

@@ -136,6 +136,7 @@ def run(out_dir, *, epochs=EPOCHS, lambdas=LAMBDAS) -> dict:
     plotting.loss_curves({"training": history["loss"], "validation": history["val_loss"]},
                          ylabel="loss (with L2 penalty)", title=f"Loss with lambda = {best_lambda:.4g}",
                          path=directory / "loss_curves.png")
-    plotting.confusion_matrix(y_test, pred_test, labels=range(10), title=None,
+    shown = f"Confusion matrix: test set, {len(y_test)} digits, accuracy {np.mean(y_test == pred_test):.3f}"
+    plotting.confusion_matrix(y_test, pred_test, labels=range(10), title=shown,
                               path=directory / "confusion_matrix.png")
     return write_results(directory, results)

@@ -193,7 +193,7 @@ def some(names, shown=5) -> str:
     """``the columns ['a', 'b']``, or ``the 64 columns ['a', ..., 'e'] and 59 more`` for long lists."""
     names = list(names)
     if len(names) <= shown:
-        return f"the column{'s' if len(names) != 1 else ''} {names}"
+        return f"the columns {names}"
     return f"the {len(names)} columns {names[:shown]} and {len(names) - shown} more"
 
 
