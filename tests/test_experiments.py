@@ -205,3 +205,16 @@ def test_the_numbers_in_the_docs_are_those_the_experiments_print(results):
     numbers = f"{rbf['final_loss']:.4f}, {rbf['wh']:.4f}, {rbf['bo']:.4f}".replace("-", "−")
     assert numbers in readme
     assert f"final loss {rbf['final_loss']:.4f}, wh = {rbf['wh']:.4f}, bo = {rbf['bo']:.4f}" in docs
+
+
+def test_the_index_page_shows_each_tutorials_figures_and_numbers_beside_its_own(results, out_dir):
+    from glassnet.experiments import TUTORIAL_REPORTS, write_index
+
+    done = {name: results(name) for name in ("rbf-1d", "circles")}
+    page = open(write_index(str(out_dir), done), encoding="utf-8").read()
+    for name in done:
+        assert TUTORIAL_REPORTS[name] in page.replace("&quot;", '"')
+        for figure in FIGURES[name]:
+            assert f'<img src="{name}/{figure}"' in page
+    assert f"gradcheck_max_rel_error {results('circles')['gradcheck_max_rel_error']:.4g}" in page
+    assert f"wh {results('rbf-1d')['wh']:.4g}" in page
