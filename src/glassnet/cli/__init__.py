@@ -62,6 +62,7 @@ def main(argv=None) -> int:
     args = None
     try:
         args = parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for the run's record
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("glassnet: interrupted", file=sys.stderr)

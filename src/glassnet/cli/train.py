@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -146,6 +147,7 @@ def run(args) -> int:
             f"{len(job.rows['train'])} training, {len(job.rows['validation'])} validation and "
             f"{len(job.rows['test'])} test rows, {job.X['train'].shape[1]} inputs, hidden layers {list(c.layers)}, "
             f"{c.optimizer} lr={c.learning_rate:g}, up to {c.epochs} epochs")
+    job.command = "glassnet " + shlex.join(getattr(args, "argv", None) or sys.argv[1:])
     try:
         with sigint_requests(job.interrupt):
             job.train(progress=not args.quiet)

@@ -123,8 +123,7 @@ def render(runs) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>glassnet: {len(runs)} runs compared</title>",
-        f"<style>{CSS}.diff td{{background:#fff4d6}}.diff th{{background:#f3dd9b}}"
-        ".wide{overflow-x:auto}</style></head><body><main>",
+        f"<style>{CSS}.diff td{{background:#fff4d6}}.diff th{{background:#f3dd9b}}</style></head><body><main>",
         f"<h1>{len(runs)} runs compared</h1>",
         '<p class="sub">' + ", ".join(f"<b>{esc(r.name)}</b> ({esc(r.folder)})" for r in runs) +
         ". Settings that differ between the runs are highlighted.</p>",

@@ -67,6 +67,7 @@ class Run:
         self.history = History()
         self.epochs_done, self.finished, self.elapsed = 0, False, 0.0
         self.interrupt = InterruptFlag()
+        self.command = None  # the command line that made the run, when there was one
         self.early = None
         if config.early_stopping:
             self.early = EarlyStopping("val_loss", patience=config.early_stopping, restore_best=True)
@@ -250,8 +251,12 @@ class Run:
             values = m.targets.inverse_transform(np.concatenate([self.y[part][:, 0] for part in self.y]))
             data.update(target_mean=float(values.mean()), target_std=float(values.std()),
                         target_min=float(values.min()), target_max=float(values.max()))
+        import datetime
+
+        finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         return {"config": self.config.to_json(), "data": data, "metrics": self.results,
-                "history": self.history.history, "n_params": m.net.n_params, "versions": _versions()}
+                "history": self.history.history, "n_params": m.net.n_params, "versions": _versions(),
+                "finished": finished, "command": self.command}
 
 
 def split_dataset(dataset, config, task):
