@@ -14,9 +14,9 @@ import os
 import sys
 
 from .._version import __version__
-from . import compare, evaluate, experiment, info, predict, sweep, train
+from . import compare, evaluate, experiment, info, playground, predict, sweep, train
 
-COMMANDS = [train, evaluate, predict, info, compare, experiment, sweep]
+COMMANDS = [train, evaluate, predict, info, compare, experiment, sweep, playground]
 
 
 def build_parser() -> argparse.ArgumentParser:
