@@ -469,3 +469,15 @@ def test_a_checkpoint_does_not_grow_with_every_batch(tmp_path, monkeypatch):
     job.train()
     assert len(job.history.batch_loss) == 3 * 30
     assert checkpoint.read_checkpoint(str(tmp_path)).batch_loss == job.history.batch_loss[-50:]
+
+
+def test_the_command_lines_defaults_are_the_configs():
+    import dataclasses
+
+    from glassnet.cli.train import _defaults
+
+    given = _defaults()
+    for field in dataclasses.fields(TrainConfig):
+        if field.name in given and given[field.name] is not None and field.name != "layers":
+            assert given[field.name] == field.default, field.name
+    assert given["epochs"] is None and TrainConfig().epochs == 1000  # None: "not given", for --resume
