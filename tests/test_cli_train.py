@@ -481,3 +481,21 @@ def test_the_command_lines_defaults_are_the_configs():
         if field.name in given and given[field.name] is not None and field.name != "layers":
             assert given[field.name] == field.default, field.name
     assert given["epochs"] is None and TrainConfig().epochs == 1000  # None: "not given", for --resume
+
+
+def test_resume_extends_a_run_to_more_epochs_exactly_and_refuses_other_settings(tmp_path, capsys):
+    base = ["train", "--dataset", "iris", "--layers", "4", "--early-stopping", "0", "--checkpoint-every", "2",
+            "--quiet"]
+    assert main([*base, "--epochs", "4", "--out", str(tmp_path / "short")]) == 0
+    assert main(["train", "--resume", str(tmp_path / "short"), "--epochs", "8", "--quiet"]) == 0
+    assert main([*base, "--epochs", "8", "--out", str(tmp_path / "long")]) == 0
+    extended, straight = (glassnet.load(tmp_path / d / "model.glassnet") for d in ("short", "long"))
+    assert extended.info["metrics"]["epochs_run"] == 8
+    for a, b in zip(extended.net.get_weights(), straight.net.get_weights()):
+        np.testing.assert_array_equal(a, b)  # as if it had been asked for 8 epochs from the start
+    capsys.readouterr()
+    assert main(["train", "--resume", str(tmp_path / "short"), "--learning-rate", "0.5", "--layers", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "--layers, --learning-rate cannot change them (only --epochs can" in err
+    assert main(["train", "--resume", str(tmp_path / "short"), "--epochs", "3"]) == 2
+    assert "fewer than the 8 epochs this run has already trained" in capsys.readouterr().err
