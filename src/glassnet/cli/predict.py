@@ -43,14 +43,29 @@ def _warn_unseen(model, frame):
               f"never saw in training ({listed}{more}); they are encoded as no known category.", file=sys.stderr)
 
 
-def run(args) -> int:
-    from ..serialize.atomic import atomic_write
-    from ..tabular.data import data_for_model
-    from ._data import load_model
+def safe_cell(value):
+    """``value`` for a CSV cell that a spreadsheet will not run as a formula: text starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (numbers such as ``-1``
+    are left as they are)."""
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
 
+
+def run(args) -> int:
     import os
     import sys
 
+    from ..serialize.atomic import atomic_write, refuse_inputs
+    from ..tabular.data import data_for_model
+    from ._data import load_model
+
+    if args.output != "-":
+        refuse_inputs(args.output, "--output", {"the model": args.model, "the input --csv": args.csv})
     model = load_model(args.model)
     keep = [name.strip() for name in args.keep.split(",") if name.strip()]
     kept = _kept_columns(args.csv, keep) if keep else None
@@ -60,14 +75,14 @@ def run(args) -> int:
     labels = model.predict_matrix(X)
     buf = _io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    header = keep + [f"predicted_{model.target}"]
+    header = [safe_cell(name) for name in keep] + [safe_cell(f"predicted_{model.target}")]
     kept = kept or [[]] * len(labels)
     if model.task == "classification":
         P = model.predict_proba_matrix(X)
-        header += [f"probability_{c}" for c in model.classes]
+        header += [safe_cell(f"probability_{c}") for c in model.classes]
         writer.writerow(header)
         for extra, label, row in zip(kept, labels, P):
-            writer.writerow([*extra, label, *(repr(float(p)) for p in row)])
+            writer.writerow([*extra, safe_cell(label), *(repr(float(p)) for p in row)])
     else:
         writer.writerow(header)
         for extra, value in zip(kept, labels):
