@@ -56,7 +56,7 @@ def run(args) -> int:
     from sklearn.exceptions import ConvergenceWarning
 
     from .. import sweep
-    from ..serialize.atomic import check_new_file
+    from ..serialize.atomic import check_new_file, refuse_inputs
 
     if args.csv is not None and not args.target:
         raise ValueError("--csv needs --target COL, the name of the label column.")
@@ -67,8 +67,6 @@ def run(args) -> int:
             raise ValueError(f"{name} must be at least {2 if name == '--cv' else 1}, got {value}.")
     if args.n_jobs == 0:
         raise ValueError("--n-jobs must be a positive number of workers or -1 for all cores, got 0.")
-    from ..serialize.atomic import refuse_inputs
-
     refuse_inputs(args.out, "--out", {"the input --csv": args.csv})
     grid = sweep.parse_grid(args.param)
     fixed = {k: v[0] for k, v in grid.items() if len(v) == 1}
