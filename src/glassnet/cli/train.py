@@ -140,7 +140,8 @@ def run(args) -> int:
     from ..tabular.outputs import prepare_out, remove_if_empty, start_run, write_outputs
     from ..training import DivergenceError
 
-    say = (lambda *a, **k: None) if args.quiet else (lambda *a, **k: print(*a, **k))
+    # flushed, so that in a log the lines come in order with the progress lines on stderr
+    say = (lambda *a, **k: None) if args.quiet else (lambda *a, **k: print(*a, **k, flush=True))
     created = False
     if args.resume:
         out = args.resume
