@@ -44,6 +44,7 @@ from ._common import experiment_dir, single_threaded_blas, write_results
 NAME = "digits-cnn"
 SUMMARY = "a small CNN on the 8x8 digits as images (1, 8, 8): at least 98.5% test accuracy over 3 seeds"
 KEYS = ("test_accuracy",)
+TUTORIAL_REPORTS = "no original: the target is at least 98.5% test accuracy (the tutorials' MLPs reach about 97%)"
 
 SEEDS = (0, 1, 2)
 EPOCHS = 40

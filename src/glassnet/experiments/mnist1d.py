@@ -52,6 +52,7 @@ from ._common import experiment_dir, single_threaded_blas, write_results
 NAME = "mnist1d"
 SUMMARY = "Greydanus's MNIST-1D table: logistic 32%, residual MLP 68%, CNN 94%, 3 seeds each"
 KEYS = ("logistic_test_accuracy", "mlp_test_accuracy", "cnn_test_accuracy")
+TUTORIAL_REPORTS = "test accuracy: logistic regression 32%, MLP 68%, CNN 94%, GRU 91%, human 96%"
 
 PAPER = {"logistic": 0.32, "mlp": 0.68, "cnn": 0.94, "gru": 0.91, "human": 0.96}
 SEEDS = (0, 1, 2)
