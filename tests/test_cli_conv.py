@@ -59,7 +59,7 @@ def test_cli_trains_a_cnn_on_digit_images_with_report_and_checkpoint(tmp_path, c
     np.testing.assert_array_equal(cp.model.net.get_buffers(), running)  # the checkpoint keeps them too
     page = (out / "report.html").read_text()
     assert "First convolution&#x27;s filters" in page or "First convolution's filters" in page
-    assert "<h2>Network</h2>" in page and "(4, 8, 8)" in page and ">40<" in page  # 4*1*3*3 + 4 parameters
+    assert "<h2>Layers</h2>" in page and "4 × 8 × 8" in page and ">40<" in page  # 4*1*3*3 + 4 parameters
     assert (out / "first_conv_filters.png").read_bytes()[:4] == b"\x89PNG"
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["config"]["layers"] == ["conv4k3p1", "bn", "maxpool2", 16]

@@ -28,12 +28,9 @@ def png(fig):
 
 def layer_rows(net):
     """``[(layer, output shape, parameters)]`` of a network, in order."""
-    rows, shape = [], net.input_shape
-    for layer in net.layers:
-        shape = layer.output_shape(shape)
-        n = sum(int(p.size) for p in getattr(layer, "params", {}).values())
-        rows.append((type(layer).__name__, "—" if shape is None else " × ".join(map(str, shape)), n))
-    return rows
+    # Sequential.summary counts the parameters inside containers (Residual) too
+    return [(type(layer).__name__, "—" if shape is None else " × ".join(map(str, shape)), n)
+            for layer, (_, shape, n) in zip(net.layers, net.summary())]
 
 
 def build_figures(model, X_eval, y_eval, eval_name, frame=None, y_all=None):
@@ -199,10 +196,6 @@ def render_html(model, figures) -> str:
                 parts.append(f"<h2>Per-class precision and recall ({part} set)</h2>")
                 parts.append(_table(rows, ["class", "precision", "recall", "F1", "support"]))
                 break
-    layer_rows = [(i, name, "(" + ", ".join(map(str, shape)) + ")" if shape is not None else "?", count)
-                  for i, (name, shape, count) in enumerate(model.net.summary())]
-    layer_rows.append(("", "total", "", model.net.n_params))
-    parts.append("<h2>Network</h2>" + _table(layer_rows, ["#", "layer", "output shape (one sample)", "parameters"]))
     metric_rows = []
     for part in SPLITS:
         for key, value in res.get(part, {}).items():
