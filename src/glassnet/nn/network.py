@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import backend as B
 from . import functional as F
 from .checks import as_float_dtype, check_positive_int, check_X, describe_shape
 from .layers import Layer
@@ -41,6 +42,9 @@ class Sequential:
     ----------
     input_shape, output_shape : tuple or None
         One sample's shape at the input and at the output, as the layers declare them.
+    xp, device
+        The array namespace and device the parameters live on (NumPy and ``"cpu"`` until
+        :meth:`to` moves them); data given to the network must be there too.
 
     Notes
     -----
@@ -70,6 +74,7 @@ class Sequential:
         self.layers = layers
         self.output = output
         self.dtype = as_float_dtype(dtype)
+        self.xp, self.device = B.NUMPY, "cpu"
         if input_shape is not None:
             input_shape = tuple(check_positive_int(n, "input_shape entries") for n in input_shape)
         self.input_shape = input_shape if input_shape is not None else _first_declared_shape(layers)
@@ -107,26 +112,72 @@ class Sequential:
     def _pack_parameters(self):
         entries = [(i, name) for i, layer in enumerate(self.layers) for name in layer.params]
         entries.sort(key=lambda e: e[1] not in self.layers[e[0]].decayed)  # stable: decayed first, order kept
-        sizes = [self.layers[i].params[name].size for i, name in entries]
-        self.flat_params = np.zeros(sum(sizes), dtype=self.dtype)
-        self.flat_grads = np.zeros_like(self.flat_params)
+        sizes = [_size(self.layers[i].params[name].shape) for i, name in entries]
+        xp = self.xp
+        self.flat_params = xp.zeros(sum(sizes), dtype=B.dtype_in(xp, self.dtype), device=self.device)
+        self.flat_grads = xp.zeros_like(self.flat_params)
         self.n_decayed = sum(s for (i, name), s in zip(entries, sizes) if name in self.layers[i].decayed)
         self._entries = entries
         offset = 0
         for (i, name), size in zip(entries, sizes):
             layer = self.layers[i]
             shape = layer.params[name].shape
-            view = self.flat_params[offset : offset + size].reshape(shape)
-            view[...] = layer.params[name]
+            view = xp.reshape(self.flat_params[offset : offset + size], shape)
+            view[...] = B.asarray(layer.params[name], xp, self.device, self.dtype)
             layer.params[name] = view
-            layer.grads[name] = self.flat_grads[offset : offset + size].reshape(shape)
+            layer.grads[name] = xp.reshape(self.flat_grads[offset : offset + size], shape)
             offset += size
+
+    def __getstate__(self):
+        # The namespace object is rebuilt from the arrays on unpickling.
+        state = dict(self.__dict__)
+        state.pop("xp", None)
+        return state
 
     def __setstate__(self, state):
         # Pickling copies each view into an array of its own; pack them into one flat buffer again,
         # or an optimizer stepping on flat_params would no longer move the layers' weights.
         self.__dict__.update(state)
+        self.xp, self.device = B.namespace(self.flat_params), B.device(self.flat_params)
         self._pack_parameters()
+
+    def to(self, target, device=None):
+        """Move every parameter to another array library or device, in place; returns the network.
+
+        ``target`` is a library's name (``"numpy"``, ``"cupy"``, ``"torch"``, ``"array_api_strict"``),
+        a ``torch.device`` or a torch device string (``"cuda"``, ``"cuda:1"``), or an array, whose
+        library and device are taken (``net.to(X)``). ``device`` picks the device within a library.
+        Data passed to the network must then live there too. An optimizer keeps its state where the
+        parameters were at its first step: make a new one after moving.
+        """
+        xp, device = B.resolve(target, device)
+        B.check_dtype_supported(xp, device, self.dtype)
+        for layer in self.layers:
+            for name in layer.params:
+                # through the host: one copy per parameter, and no library needs to know another
+                layer.params[name] = B.to_numpy(layer.params[name])
+        self.xp, self.device = xp, device
+        self._pack_parameters()
+        return self
+
+    def as_input(self, X, name="X"):
+        """``X`` in the network's dtype, checked to live where its parameters do (no copy when it
+        already has that dtype). A ``TypeError`` says how to move one or the other when it does not."""
+        xp, dev = self.xp, self.device
+        if xp is B.NUMPY and not B.is_foreign(X):
+            return np.asarray(X, dtype=self.dtype)
+        try:
+            data_xp = B.namespace(X)
+        except TypeError as exc:
+            raise TypeError(f"{name}: {exc}") from None
+        data_dev = B.device(X) if B.is_array(X) else "cpu"
+        if data_xp is not xp or data_dev != dev:
+            raise TypeError(
+                f"{name} holds {B.describe(data_xp, data_dev)}, but this network's parameters are "
+                f"{B.describe(xp, dev)}: move the network with net.to(X) (or net.to({data_xp.name!r})), "
+                f"or the data to where the network is."
+            )
+        return xp.astype(X, B.dtype_in(xp, self.dtype), copy=False)
 
     def _plan_hot_path(self):
         # From what the layers declare: the first layer's input gradient is never needed; a layer that
@@ -141,8 +192,8 @@ class Sequential:
     # ------------------------------------------------------------------ maths
     def forward(self, X, training=False):
         """X : (n_samples, *input_shape) -> logits : (n_samples, *output_shape)."""
-        X = np.asarray(X, dtype=self.dtype)
-        if self.input_shape is not None and X.shape[1:] != self.input_shape:
+        X = self.as_input(X)
+        if self.input_shape is not None and tuple(X.shape[1:]) != self.input_shape:
             raise ValueError(
                 f"X has shape {X.shape}, but this network expects {describe_shape(self.input_shape)}."
             )
@@ -175,25 +226,27 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
-        return int(self.flat_params.size)
+        return int(self.flat_params.shape[0])
 
-    def get_weights(self) -> np.ndarray:
-        """A copy of every parameter, as one flat array."""
-        return self.flat_params.copy()
+    def get_weights(self):
+        """A copy of every parameter, as one flat array where the parameters live."""
+        return self.xp.asarray(self.flat_params, copy=True)
 
     def set_weights(self, flat) -> None:
-        """Overwrite every parameter from a flat array made by :meth:`get_weights`."""
-        flat = np.asarray(flat)
-        if flat.shape != self.flat_params.shape:
-            raise ValueError(f"expected {self.flat_params.size} weights, got array of shape {flat.shape}.")
+        """Overwrite every parameter from a flat array made by :meth:`get_weights` (from any library:
+        a host NumPy array is copied to the network's device)."""
+        flat = B.asarray(flat, self.xp, self.device, self.dtype)
+        if tuple(flat.shape) != tuple(self.flat_params.shape):
+            raise ValueError(f"expected {self.n_params} weights, got array of shape {tuple(flat.shape)}.")
         self.flat_params[...] = flat
 
     # ------------------------------------------------------------------ predictions
     def predict_proba(self, X, batch_size=4096):
         """The output function applied to the logits: probabilities for softmax and sigmoid outputs."""
-        X = check_X(X, input_shape=self.input_shape, dtype=self.dtype)
-        chunks = [self._output(self.forward(X[i : i + batch_size])) for i in range(0, X.shape[0], batch_size)]
-        return np.concatenate(chunks, axis=0)
+        X = self.as_input(check_X(X, input_shape=self.input_shape, dtype=self.dtype))
+        n = X.shape[0]
+        chunks = [self._output(self.forward(X[i : min(i + batch_size, n), ...])) for i in range(0, n, batch_size)]
+        return self.xp.concat(chunks, axis=0)
 
     def _output(self, Z):
         if self.output == "softmax":
@@ -204,18 +257,25 @@ class Sequential:
 
     def predict(self, X, batch_size=4096):
         """Class indices for a softmax output, 0/1 per column for sigmoid, values for identity."""
-        P = self.predict_proba(X, batch_size)
+        P, xp = self.predict_proba(X, batch_size), self.xp
         if self.output == "softmax":
-            return P.argmax(axis=1)
+            return xp.argmax(P, axis=1)
         if self.output == "sigmoid":
-            labels = (P > 0.5).astype(np.int64)
-            return labels.ravel() if labels.shape[1] == 1 else labels
+            labels = xp.astype(P > 0.5, xp.int64)
+            return xp.reshape(labels, (-1,)) if labels.shape[1] == 1 else labels
         return P
 
     def __repr__(self):
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         shape = "" if self.input_shape is None else f", input_shape={self.input_shape!r}"
         return f"Sequential([\n    {inner}\n], output={self.output!r}, dtype={np.dtype(self.dtype).name!r}{shape})"
+
+
+def _size(shape) -> int:
+    n = 1
+    for k in shape:
+        n *= k
+    return n
 
 
 def _first_declared_shape(layers):

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..nn import backend as B
 from ..nn.checks import check_positive_int, check_real, check_X
 from ..nn.network import as_rng
 from . import metrics as M
@@ -122,7 +123,7 @@ def l2_penalty(net, l2: float) -> float:
     if l2 == 0.0:
         return 0.0
     w = net.flat_params[: net.n_decayed]
-    return 0.5 * l2 * float(np.dot(w, w))
+    return 0.5 * l2 * float(net.xp.dot(w, w))
 
 
 def add_l2_gradient(net, l2: float) -> None:
@@ -166,13 +167,14 @@ def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_s
     """Loss (with penalty) and metrics of ``net`` on ``(X, y)``, without training."""
     # Chunks written into one preallocated array: the peak is the logits plus one chunk's activations
     # (a list of chunks then np.concatenate would hold the logits twice).
-    X = np.asarray(X, dtype=net.dtype)
+    X = net.as_input(X)
+    n = X.shape[0]
     logits = None
-    for i in range(0, len(X), batch_size):
-        chunk = net.forward(X[i : i + batch_size])
+    for i in range(0, n, batch_size):
+        chunk = net.forward(X[i : min(i + batch_size, n), ...])
         if logits is None:
-            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
-        logits[i : i + len(chunk)] = chunk
+            logits = net.xp.empty((n,) + tuple(chunk.shape[1:]), dtype=chunk.dtype, device=net.device)
+        logits[i : i + chunk.shape[0], ...] = chunk
     if logits is None:
         raise ValueError("evaluate needs at least one sample, got an empty X.")
     logs = {"loss": loss_fn.forward(logits, y, sample_weight) + l2_penalty(net, l2)}
@@ -254,28 +256,34 @@ def fit(
     l2 = 0.0 if callable(l2) else check_real(l2, "l2", low=0.0)
     metrics = M.check_names(metrics)
     X = check_X(X, input_shape=net.input_shape, dtype=net.dtype)  # no copy when X already has the dtype
-    y = np.asarray(y)
-    if y.ndim == 0 or len(X) != len(y):
-        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y) if y.ndim else 1}.")
+    X = net.as_input(X)  # the network's library and device, or a TypeError saying how to move
+    xp, n_samples = net.xp, X.shape[0]
+    y = B.to_numpy(y)  # targets are checked on the host, then placed beside X
+    if y.ndim == 0 or n_samples != len(y):
+        raise ValueError(f"X and y have different numbers of samples: {n_samples} and {len(y) if y.ndim else 1}.")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError(f"y contains NaN or infinity (first at sample {np.argwhere(~np.isfinite(y))[0][0]}); "
                          "remove those samples or fill in their targets.")
     n_outputs = _output_width(net, X)
     y = loss_fn.prepare_targets(y, n_outputs, net.dtype)  # checked once: batches take the unchecked path
-    sample_weight = loss_fn.check_sample_weight(sample_weight, len(X))
+    y = B.asarray(y, xp, net.device)
+    sample_weight = loss_fn.check_sample_weight(B.to_numpy(sample_weight), n_samples)
+    if sample_weight is not None:
+        sample_weight = B.asarray(sample_weight, xp, net.device)
     if validation_data is not None:
         X_val, y_val = validation_data
-        X_val = check_X(X_val, input_shape=X.shape[1:], dtype=net.dtype, name="validation X")
+        X_val = check_X(X_val, input_shape=tuple(X.shape[1:]), dtype=net.dtype, name="validation X")
+        X_val = net.as_input(X_val, name="validation X")
     callbacks = [as_callback(cb) for cb in callbacks]
     gather = BatchGatherer(X)
     rng = as_rng(random_state)
     plan = batches if batches is not None else (lambda n, rng: batch_indices(n, batch_size, rng, shuffle))
-    loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), len(X))
+    loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), n_samples)
     history = loop.history
     last_good = net.get_weights()
     # A diverging run overflows somewhere before its loss turns non-finite; the divergence guard is the
     # one place that reports it, so NumPy's floating-point warnings stay silent.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with B.quiet_floating_point():
         try:
             for cb in callbacks:
                 cb.on_train_begin(loop)
@@ -285,15 +293,16 @@ def fit(
                 for cb in callbacks:
                     cb.on_epoch_begin(loop)
                 total, seen, truth, predicted = 0.0, 0, [], []
-                for batch, idx in enumerate(plan(len(X), rng)):
-                    if not isinstance(idx, slice) and idx.shape[0] == len(X):
+                for batch, idx in enumerate(plan(n_samples, rng)):
+                    if not isinstance(idx, slice) and idx.shape[0] == n_samples:
                         # One batch of every sample: its gradient does not depend on the order, so use
                         # the data in place rather than copy all of it into a shuffled buffer.
                         idx = slice(None)
                     loop.batch = batch
-                    Xb, yb = gather(idx), y[idx]
-                    wb = None if sample_weight is None else sample_weight[idx]
-                    weight = Xb.shape[0] if wb is None else float(wb.sum())
+                    idx = gather.place(idx)
+                    Xb, yb = gather(idx), gather.rows(y, idx)
+                    wb = None if sample_weight is None else gather.rows(sample_weight, idx)
+                    weight = Xb.shape[0] if wb is None else float(xp.sum(wb))
                     if weight == 0.0:
                         seen += Xb.shape[0]  # no gradient: no step, and nothing added to the loss
                         continue
@@ -317,7 +326,7 @@ def fit(
                 if loop.stopping:
                     break
                 logs = {"loss": total / seen}
-                if metrics:
+                if metrics:  # scored on the host by scikit-learn
                     truth, predicted = np.concatenate(truth), np.concatenate(predicted)
                     logs.update({name: M.score(name, truth, predicted) for name in metrics})
                 if validation_data is not None:
@@ -339,7 +348,7 @@ def fit(
 
 def _output_width(net, X) -> int:
     """The number of outputs ``net`` gives for samples shaped like ``X``'s, which a loss needs as rows."""
-    shape = net.output_shape if net.input_shape is not None else net.output_shape_for(X.shape[1:])
+    shape = net.output_shape if net.input_shape is not None else net.output_shape_for(tuple(X.shape[1:]))
     if shape is None or len(shape) != 1:
         raise ValueError(
             f"the network's outputs have shape {shape} per sample, but a loss takes rows of outputs: end the "

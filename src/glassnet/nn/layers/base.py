@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import is_array
+
 
 class Layer:
     """A differentiable map ``Y = f(X; params)`` applied to a batch of samples.
@@ -55,7 +57,7 @@ class Layer:
     def __getstate__(self):
         # What forward cached for backward (private arrays: inputs, outputs, masks) is not part of the
         # layer: leaving it out keeps a pickled network free of the last batch of training data.
-        return {k: (None if k.startswith("_") and isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+        return {k: (None if k.startswith("_") and is_array(v) else v) for k, v in self.__dict__.items()}
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """X : (n_samples, *input_shape) -> Y : (n_samples, *output_shape)."""
