@@ -92,8 +92,12 @@ def from_state(kind, meta, arrays, path="<model>"):
     return loader(meta, arrays, path)
 
 
-def load(path):
+def load(path, device=None):
     """Load what :func:`save` wrote. Never executes code from the file.
+
+    Files hold host NumPy arrays whatever device the model trained on. ``device`` moves a loaded
+    network onto another array library or device (anything ``Sequential.to`` takes: ``"torch"``,
+    ``"cupy"``, ``torch.device("cuda")``...); by default it stays in NumPy.
 
     Raises
     ------
@@ -101,4 +105,9 @@ def load(path):
         Not a glassnet file, truncated, corrupted, or written in a newer format.
     """
     kind, meta, arrays = read_file(path)
-    return from_state(kind, meta, arrays, path)
+    obj = from_state(kind, meta, arrays, path)
+    if device is not None:
+        if not hasattr(obj, "to"):
+            raise TypeError(f"{path} holds a {kind}, which lives in NumPy only; load it without device=.")
+        obj.to(device)
+    return obj

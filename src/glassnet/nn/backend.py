@@ -360,20 +360,19 @@ def uniform_like(rng, ref):
     CuPy draw on their device from a generator of their own, seeded from ``rng`` at each draw (so a
     seed fixes them too, without a copy from the host); any other library gets host draws copied over.
     """
-    if isinstance(ref, np.ndarray):
-        return rng.random(ref.shape, dtype=np.float32 if ref.dtype == np.float32 else np.float64)
+    if isinstance(ref, np.ndarray) or not (array_api_compat.is_torch_array(ref) or array_api_compat.is_cupy_array(ref)):
+        dtype = np.float32 if ref.dtype == namespace(ref).float32 else np.float64
+        host = rng.random(tuple(ref.shape), dtype=dtype)
+        return host if isinstance(ref, np.ndarray) else like(host, ref, dtype)
     seed = int(rng.integers(2**63))
     if array_api_compat.is_torch_array(ref):
         import torch
 
         generator = torch.Generator(device=ref.device).manual_seed(seed)
         return torch.rand(ref.shape, generator=generator, dtype=ref.dtype, device=ref.device)
-    if array_api_compat.is_cupy_array(ref):
-        import cupy
+    import cupy
 
-        return cupy.random.default_rng(seed).random(ref.shape, dtype=ref.dtype)
-    host = np.random.default_rng(seed).random(ref.shape)
-    return like(host, ref, np.float32 if namespace(ref).float32 == ref.dtype else np.float64)
+    return cupy.random.default_rng(seed).random(ref.shape, dtype=ref.dtype)
 
 
 def quiet_floating_point():

@@ -82,7 +82,7 @@ def check_X(X, *, input_shape: tuple | None = None, dtype=np.float64, name: str 
     """
     if B.is_foreign(X):
         return _check_foreign_X(X, input_shape, dtype, name)
-    if not (B.is_array(X) or isinstance(X, (list, tuple, numbers.Number, str, bytes)) or hasattr(X, "__array__")) \
+    if not (B.is_array(X) or X is None or isinstance(X, (list, tuple, numbers.Number, str, bytes)) or hasattr(X, "__array__")) \
             and np.asarray(X, dtype=object).ndim == 0:
         raise TypeError(
             f"{name} is a {type(X).__module__}.{type(X).__qualname__}, which is neither a NumPy array (or "

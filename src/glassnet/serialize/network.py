@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import initializers
+from ..nn.backend import to_numpy
 from ..nn.layers import LAYERS
 from ..nn.network import Sequential
 from .container import ModelFileError
@@ -23,7 +24,7 @@ def network_state(net):
     meta = {"layers": layers, "output": net.output, "dtype": np.dtype(net.dtype).name}
     if net.input_shape is not None:
         meta["input_shape"] = list(net.input_shape)
-    return meta, {"weights": net.get_weights()}
+    return meta, {"weights": np.array(to_numpy(net.flat_params))}  # files hold host NumPy arrays
 
 
 def network_from_state(meta, arrays, path="<network>"):
