@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from ..nn import backend as B
 from ..optim import optimizers
 from ..training import Callback, EarlyStopping, ProgressBar, evaluate, fit
 
@@ -90,6 +91,9 @@ def fit_stochastic(est, X, Y, sample_weight, incremental):
         validation = (X[val], Y[val], est._loss_targets(Y[val]), w_val)
         X, Y = X[train], Y[train]
         sample_weight = None if sample_weight is None else sample_weight[train]
+    X = B.like(X, est._net.flat_params)  # where the network lives (a no-op for NumPy)
+    if validation is not None:
+        validation = (B.like(validation[0], est._net.flat_params), *validation[1:])
     n_samples = X.shape[0]
     if est.batch_size == "auto":
         batch_size = min(200, n_samples)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import Dense, Dropout, Sequential, initializers, layers
-from ..nn.checks import FLOAT_DTYPES, check_scale
+from ..nn import backend as B
+from ..nn.checks import FLOAT_DTYPES, check_scale, check_X
 from ..training import History
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
@@ -80,6 +82,9 @@ class BaseMLP(BaseEstimator):
 
     def _extra_sample_weight(self, Y, sample_weight, incremental):
         return sample_weight
+
+    def _place_fitted_arrays(self):
+        """Put fitted arrays other than the weights (``classes_``) beside the network's weights."""
 
     # ------------------------------------------------------------------ parameters
     def _hidden_sizes(self):
@@ -167,6 +172,11 @@ class BaseMLP(BaseEstimator):
     # ------------------------------------------------------------------ fitting
     def _fit(self, X, y, sample_weight=None, incremental=False):
         self._hidden_sizes()
+        # scikit-learn's convention: with array_api_dispatch on, data of another array library trains
+        # there. The checks and label encoding run on a host copy; training runs where X lives.
+        data = X if _dispatched(X) else None
+        if data is not None:
+            X, y, sample_weight = B.to_numpy(X), B.to_numpy(y), B.to_numpy(sample_weight)
         first_pass = not hasattr(self, "_net") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._resolve_dtype(X.dtype) if first_pass else self._net.dtype.type
@@ -182,6 +192,7 @@ class BaseMLP(BaseEstimator):
             raise ValueError(
                 f"y has {Y.shape[1]} outputs, but the network was fitted with {self._net.n_outputs}."
             )
+        self._place(data if data is not None else "numpy", incremental and not first_pass)
         if self.solver in STOCHASTIC_SOLVERS:
             from ._stochastic import fit_stochastic
 
@@ -195,7 +206,7 @@ class BaseMLP(BaseEstimator):
             from ._lbfgs import fit_lbfgs
 
             fit_lbfgs(self, X, Y, sample_weight)
-        if not np.isfinite(self._net.flat_params).all():
+        if not np.isfinite(B.to_numpy(self._net.flat_params)).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may contain large values "
                 "and need to be preprocessed."
@@ -206,18 +217,61 @@ class BaseMLP(BaseEstimator):
     def _is_classifier(cls):
         return False
 
+    def _place(self, where, continuing):
+        """Move the network (and fitted arrays) to the library and device of ``where``."""
+        net = self._net
+        xp, device = B.resolve(where)
+        if xp is not net.xp or device != net.device:
+            if continuing:
+                raise TypeError(
+                    f"partial_fit got {B.describe(xp, device)}, but this {type(self).__name__} trains on "
+                    f"{B.describe(net.xp, net.device)}; pass the data there, or move the model with est.to(...) first."
+                )
+            net.to(xp, device)
+            self.__dict__.pop("_optimizer", None)  # its state lives where the weights were
+            self._bind_attributes()
+        self._place_fitted_arrays()
+
+    def to(self, target, device=None):
+        """Move the fitted model to another array library or device (what ``Sequential.to`` takes:
+        ``"numpy"``, ``"torch"``, ``torch.device("cuda")``, an array...); returns the estimator.
+
+        A model then predicts on data there, as scikit-learn's ``array_api_dispatch`` convention has
+        it: fitted attributes and predictions live in the input's library and device.
+        """
+        check_is_fitted(self)
+        self._net.to(target, device)
+        self.__dict__.pop("_optimizer", None)  # its state lives where the weights were
+        self._bind_attributes()
+        self._place_fitted_arrays()
+        return self
+
     # ------------------------------------------------------------------ predicting
     def _forward(self, X):
         """Network outputs (probabilities, or values for regression) for validated ``X``."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        check_scale(X, self._net.dtype)
-        return self._outputs(np.asarray(X, dtype=self._net.dtype))
+        net = self._net
+        if _dispatched(X):
+            X = check_X(X, input_shape=(self.n_features_in_,), dtype=net.dtype)
+        else:
+            X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+            check_scale(X, net.dtype)
+            X = np.asarray(X, dtype=net.dtype)
+        data_xp, data_device = B.namespace(X), B.device(X)
+        if data_xp is not net.xp or data_device != net.device:
+            hint = "" if B.is_numpy(data_xp) or get_config().get("array_api_dispatch") else (
+                " (and turn on sklearn.set_config(array_api_dispatch=True))")
+            raise TypeError(
+                f"this {type(self).__name__} lives on {B.describe(net.xp, net.device)}, but X holds "
+                f"{B.describe(data_xp, data_device)}: pass X there{hint}, or move the model with "
+                f"est.to({'numpy' if B.is_numpy(data_xp) else data_xp.name!r})."
+            )
+        return self._outputs(X)
 
     def _outputs(self, X):
         out = self._net.predict_proba(X)
         if self.out_activation_ == "exp":
-            out = np.exp(out)
+            out = self._net.xp.exp(out)
         return out
 
     # ------------------------------------------------------------------ pickling and saving
@@ -243,4 +297,11 @@ class BaseMLP(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
+        tags.array_api_support = True
         return tags
+
+
+def _dispatched(X) -> bool:
+    """Whether ``X`` stays in its own library: scikit-learn's ``array_api_dispatch`` is on and ``X`` is
+    an array of a library other than NumPy."""
+    return bool(get_config().get("array_api_dispatch", False)) and B.is_foreign(X)

@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from ..nn import backend as B
 from ..nn import losses
 from .base import STOCHASTIC_SOLVERS, BaseMLP
 
@@ -130,14 +131,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         else:
             classes = unique_labels(y)
             if self.warm_start:
-                if set(classes) != set(self.classes_):
+                if set(classes) != set(self._label_binarizer.classes_):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same classes as in the previous "
-                        f"call to fit. Previously got {self.classes_}, `y` has {classes}"
+                        f"call to fit. Previously got {self._label_binarizer.classes_}, `y` has {classes}"
                     )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            elif len(np.setdiff1d(classes, self._label_binarizer.classes_, assume_unique=True)):
                 raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self._label_binarizer.classes_}. "
                     f"'y' has {classes}."
                 )
         self._y_labels = y
@@ -170,13 +171,31 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _out_activation(self, Y):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
+    def _place_fitted_arrays(self):
+        classes = self._label_binarizer.classes_
+        if B.is_numpy(self._net.xp):
+            self.classes_ = classes
+            return
+        if classes.dtype.kind not in "biuf":
+            raise ValueError(
+                f"class labels of dtype {classes.dtype} cannot live in {self._net.xp.name}: with "
+                "array_api_dispatch=True, encode the labels as numbers (sklearn.preprocessing.LabelEncoder)."
+            )
+        self.classes_ = B.like(classes, self._net.flat_params)
+
     def _labels_from_proba(self, P):
+        xp = self._net.xp
+        if not B.is_numpy(xp):  # labels where the model lives, as scikit-learn's array API convention has it
+            if self._label_binarizer.y_type_.startswith("multilabel"):
+                return xp.astype(P > 0.5, xp.int64)
+            index = xp.astype(P[:, 0] > 0.5, xp.int64) if self.n_outputs_ == 1 else xp.argmax(P, axis=1)
+            return xp.take(self.classes_, index, axis=0)
         if self.n_outputs_ == 1:
             P = P.ravel()
         return self._label_binarizer.inverse_transform(P)
 
     def _score_arrays(self, X, Y, sample_weight):
-        P = self._outputs(X)
+        P = B.to_numpy(self._outputs(X))
         if not np.isfinite(P).all():
             return np.nan
         y_true = self._label_binarizer.inverse_transform(Y[:, 0] if self.n_outputs_ == 1 else Y)
@@ -213,22 +232,22 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def predict_proba(self, X):
         """Probabilities of shape (n_samples, n_classes), columns ordered as ``classes_``."""
-        P = self._forward(X)
+        P, xp = self._forward(X), self._net.xp
         if self.n_outputs_ == 1:
-            P = P.ravel()
-            return np.vstack([1 - P, P]).T
+            P = P[:, 0]
+            return xp.stack([1 - P, P], axis=1)
         return P
 
     def predict_log_proba(self, X):
         """``log(predict_proba(X))``."""
         P = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(P, out=P)
+        with B.quiet_floating_point():
+            return self._net.xp.log(P)
 
     # ------------------------------------------------------------------ saving
     def _get_extra_state(self, meta, arrays):
         lb = self._label_binarizer
-        classes = np.asarray(self.classes_)
+        classes = np.asarray(self._label_binarizer.classes_)
         meta["y_type"] = lb.y_type_
         meta["classes_kind"] = classes.dtype.kind
         arrays["classes"] = classes.astype(str) if classes.dtype.kind in "OU" else classes

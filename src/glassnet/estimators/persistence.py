@@ -7,6 +7,7 @@ import json
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..nn.backend import to_numpy
 from ..nn.checks import FLOAT_DTYPES
 from ..serialize.container import ModelFileError, jsonable
 from ..training import History
@@ -72,7 +73,7 @@ def fitted_state(est):
     for name in STATE_SCALARS + STATE_LISTS:
         if hasattr(est, name):
             meta[name] = jsonable(getattr(est, name))
-    arrays = {"weights": est._net.get_weights()}
+    arrays = {"weights": np.array(to_numpy(est._net.flat_params))}  # files hold host NumPy arrays
     if hasattr(est, "feature_names_in_"):
         arrays["feature_names_in"] = np.asarray(est.feature_names_in_, dtype=str)
     est._get_extra_state(meta, arrays)

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from ..nn import backend as B
 from ..nn import losses
 from .base import STOCHASTIC_SOLVERS, BaseMLP
 
@@ -127,7 +128,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return "exp" if self.loss == "poisson" else "identity"
 
     def _score_arrays(self, X, Y, sample_weight):
-        pred = self._outputs(X)
+        pred = B.to_numpy(self._outputs(X))
         if not np.isfinite(pred).all():
             return np.nan
         return float(r2_score(Y, pred, sample_weight=sample_weight))
@@ -154,4 +155,4 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def predict(self, X):
         """Predictions of shape (n_samples,) or (n_samples, n_outputs)."""
         pred = self._forward(X)
-        return pred.ravel() if pred.shape[1] == 1 else pred
+        return pred[:, 0] if pred.shape[1] == 1 else pred

@@ -308,6 +308,8 @@ def resolve(target, dev=None):
     a library module, a ``torch.device`` (or a device string with ``"torch"`` implied: ``"cuda:0"``),
     or an array, whose library and device are taken.
     """
+    if isinstance(target, (_NumPy, _Portable)):  # a namespace this module made
+        return target, ("cpu" if target is NUMPY else dev)
     if isinstance(target, str) and target not in _LIBRARIES and dev is None:
         target, dev = "torch", target  # "cuda", "cuda:1", "mps": torch devices by name
     if isinstance(target, str):
