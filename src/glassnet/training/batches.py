@@ -47,9 +47,9 @@ class BatchGatherer:
 
     def rows(self, A, idx):
         """``A[idx]`` for placed indices (targets, weights): a view for a slice, a new array otherwise."""
-        if isinstance(idx, slice) or self.xp is NUMPY:
+        if self.xp is NUMPY:
             return A[idx]
-        return self.xp.take(A, idx, axis=0)
+        return A[idx, ...] if isinstance(idx, slice) else self.xp.take(A, idx, axis=0)
 
     def __call__(self, idx):
         if isinstance(idx, slice):
