@@ -30,9 +30,13 @@ def network(dtype="float64", dropout=0.0):
     )
 
 
-def train(backend, optimizer, dtype="float64", dropout=0.0, epochs=3, **kwargs):
+def train(backend, optimizer, dtype="float64", dropout=0.0, epochs=3, weighted=False, **kwargs):
     X, y = data()
     net = network(dtype, dropout).to(backend)
+    if weighted:  # sample weights, validation data and an early stop that restores its best epoch
+        w = np.random.default_rng(3).uniform(0.5, 2.0, len(y))
+        kwargs.update(sample_weight=on(backend, w), validation_data=(on(backend, X[:40]), on(backend, y[:40])),
+                      callbacks=[gn.training.EarlyStopping(monitor="val_loss", patience=1, restore_best=True)])
     history = gn.fit(net, losses.SoftmaxCrossEntropy(), optimizer, on(backend, X), on(backend, y), epochs=epochs,
                      batch_size=32, random_state=0, metrics=["accuracy"], **kwargs)
     return net, history
@@ -42,8 +46,14 @@ def train(backend, optimizer, dtype="float64", dropout=0.0, epochs=3, **kwargs):
 @pytest.mark.parametrize("optimizer", ["sgd", "nesterov", "adam", "rmsprop", "adagrad"])
 @pytest.mark.parametrize("dtype,rtol", [("float64", 1e-10), ("float32", 2e-4)])
 def test_a_short_training_run_agrees_with_numpy(backend, optimizer, dtype, rtol):
-    reference, expected = train("numpy", gn.optim.optimizers.get(optimizer, learning_rate=0.05), dtype, l2=1e-3)
-    net, history = train(backend, gn.optim.optimizers.get(optimizer, learning_rate=0.05), dtype, l2=1e-3)
+    weighted = optimizer == "adam"
+    reference, expected = train("numpy", gn.optim.optimizers.get(optimizer, learning_rate=0.05), dtype,
+                                weighted=weighted, l2=1e-3)
+    net, history = train(backend, gn.optim.optimizers.get(optimizer, learning_rate=0.05), dtype,
+                         weighted=weighted, l2=1e-3)
+    if weighted:
+        np.testing.assert_allclose(history["val_loss"], expected["val_loss"], rtol=rtol)
+        assert history["val_accuracy"] == expected["val_accuracy"]
     assert B.namespace(net.flat_params).name != "numpy"
     np.testing.assert_allclose(history["loss"], expected["loss"], rtol=rtol)
     np.testing.assert_allclose(host(net.flat_params), reference.flat_params, rtol=rtol * 10, atol=rtol)
