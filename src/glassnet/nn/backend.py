@@ -91,7 +91,8 @@ class _NumPy:
 
     @staticmethod
     def pick(A, T):
-        """``A[i, T_i]`` for each row ``i``: one take on the flattened array."""
+        """``A[i, T_i]`` for each row ``i``: one take on the flattened array (cheaper than two-array
+        fancy indexing, which gathers and scatters twice)."""
         return A.reshape(-1).take(_flat_positions(A, T))
 
     @staticmethod
@@ -103,16 +104,22 @@ class _NumPy:
 
 _ONES: dict = {}
 _ROWS = np.arange(0)
+_LAST_POSITIONS: list = [None, 0, None]  # (T, width, positions): a loss picks, then subtracts, at the same places
 
 
 def _flat_positions(A, T):
-    """Positions of ``A[i, T_i]`` in the flattened ``A``; the row indices are kept between calls."""
+    """Positions of ``A[i, T_i]`` in the flattened ``A``; the row indices are kept between calls, and
+    the positions of the last ``T`` (held here, so its identity cannot be reused) too."""
     global _ROWS
+    last = _LAST_POSITIONS
+    if last[0] is T and last[1] == A.shape[1]:
+        return last[2]
     n = T.shape[0]
     if _ROWS.shape[0] < n:
         _ROWS = np.arange(max(n, 2 * _ROWS.shape[0]))
     flat = _ROWS[:n] * A.shape[1]
     flat += T
+    last[:] = T, A.shape[1], flat
     return flat
 
 
@@ -203,27 +210,14 @@ NUMPY = _NumPy()
 _BY_TYPE: dict = {np.ndarray: NUMPY}
 
 
-def namespace(*arrays):
-    """The namespace to compute with on ``arrays`` (NumPy's for NumPy arrays and Python scalars).
+def namespace(a):
+    """The namespace to compute with on the array ``a`` (NumPy's for NumPy arrays and scalars).
 
-    Raises a ``TypeError`` naming the types when the arrays come from different libraries, or when
-    one is neither a NumPy array nor an array of a library implementing the array API standard.
+    Raises a ``TypeError`` when ``a`` is neither a NumPy array nor an array of a library implementing
+    the array API standard. Called on every layer's every pass, so the known types come first.
     """
-    found = None
-    for a in arrays:
-        if a is None or isinstance(a, (int, float)):
-            continue
-        xp = _BY_TYPE.get(type(a))
-        if xp is None:
-            xp = _namespace_of_type(a)
-        if found is None:
-            found = xp
-        elif xp is not found:
-            raise TypeError(
-                f"arrays from different libraries in one computation: {found.name} and {xp.name}; "
-                "move them to one library first (see Sequential.to)."
-            )
-    return NUMPY if found is None else found
+    xp = _BY_TYPE.get(type(a))
+    return xp if xp is not None else _namespace_of_type(a)
 
 
 def _namespace_of_type(a):
