@@ -114,6 +114,8 @@ def test_to_takes_a_library_a_device_or_an_array():
     assert network().to(torch.device("cpu")).xp.name == "torch"
     assert network().to(torch.zeros(2, dtype=torch.float64)).device == torch.device("cpu")
     assert network().to(torch).xp.name == "torch"
+    # one namespace per library, whatever the array's class: a Parameter's data meets a Tensor's
+    assert B.namespace(torch.nn.Parameter(torch.zeros(2))) is B.namespace(torch.zeros(2))
     with pytest.raises(ValueError, match="NumPy arrays live on the CPU"):
         network().to("numpy", device="cuda")
     with pytest.raises(TypeError, match="library name"):

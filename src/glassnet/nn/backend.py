@@ -208,6 +208,7 @@ def _into(out, value):
 
 NUMPY = _NumPy()
 _BY_TYPE: dict = {np.ndarray: NUMPY}
+_BY_MODULE: dict = {}
 
 
 def namespace(a):
@@ -228,7 +229,9 @@ def _namespace_of_type(a):
             f"got a {type(a).__module__}.{type(a).__qualname__}, which is neither a NumPy array nor an array "
             "of a library implementing the Python array API (such as CuPy or PyTorch)."
         )
-    xp = _Portable(array_api_compat.array_namespace(a))
+    module = array_api_compat.array_namespace(a)
+    # one namespace object per library (a torch.nn.Parameter and a Tensor share torch's)
+    xp = _BY_MODULE.setdefault(module, _Portable(module))
     _BY_TYPE[type(a)] = xp
     return xp
 
