@@ -31,9 +31,10 @@ _EXPORTS = {
     "ModelFileError": "glassnet.serialize.container",
     "MLPClassifier": "glassnet.estimators",
     "MLPRegressor": "glassnet.estimators",
+    "export_onnx": "glassnet.export",
 }
 _SUBPACKAGES = ("nn", "optim", "training", "serialize", "estimators", "tabular", "datasets", "plotting",
-                "experiments", "persist", "sweep", "cli")
+                "experiments", "persist", "export", "sweep", "cli")
 
 
 def __getattr__(name):

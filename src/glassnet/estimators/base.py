@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
@@ -21,6 +22,7 @@ from ..nn import Dense, Dropout, Sequential, initializers, layers
 from ..nn import backend as B
 from ..nn.checks import FLOAT_DTYPES, check_scale, check_X
 from ..training import History
+from .weights import WeightList, assign_all
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
 STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -56,6 +58,7 @@ class BaseMLP(BaseEstimator):
         # extras
         "dropout": ["array-like", Interval(numbers.Real, 0, 1, closed="left")],
         "callbacks": [None, list, tuple],
+        "progress_bar": ["boolean"],
         "early_stopping_metric": [StrOptions({"score", "loss"})],
         # strings only, so that get_params() stays JSON-serialisable
         "dtype": [None, StrOptions(set(FLOAT_DTYPES))],
@@ -135,11 +138,34 @@ class BaseMLP(BaseEstimator):
         output = {"softmax": "softmax", "logistic": "sigmoid"}.get(self.out_activation_, "identity")
         return Sequential(stack, output=output, random_state=np.random.default_rng(seed), dtype=dtype)
 
-    def _bind_attributes(self):
-        """Point ``coefs_`` and ``intercepts_`` at the network's weights (views, not copies)."""
-        dense = [layer for layer in self._net.layers if isinstance(layer, Dense)]
-        self.coefs_ = [layer.params["W"] for layer in dense]
-        self.intercepts_ = [layer.params["b"] for layer in dense]
+    # scikit-learn's fitted weights: views into the network, and assignments are copied into it
+    @property
+    def coefs_(self):
+        """Weight matrices, ``coefs_[i]`` of shape (n_inputs, n_outputs) of layer ``i``."""
+        return WeightList(self._fitted_net("coefs_"), "W")
+
+    @coefs_.setter
+    def coefs_(self, arrays):
+        assign_all(self._fitted_net("coefs_"), "W", arrays)
+
+    @property
+    def intercepts_(self):
+        """Bias vectors, ``intercepts_[i]`` of shape (n_outputs,) of layer ``i``."""
+        return WeightList(self._fitted_net("intercepts_"), "b")
+
+    @intercepts_.setter
+    def intercepts_(self, arrays):
+        assign_all(self._fitted_net("intercepts_"), "b", arrays)
+
+    def _fitted_net(self, name):
+        net = self.__dict__.get("_net")
+        if net is None:
+            # AttributeError, so that hasattr() and check_is_fitted see an unfitted estimator
+            raise AttributeError(
+                f"{type(self).__name__} has no {name} before it is fitted: call fit or partial_fit first "
+                "(the layer sizes come from the data)."
+            )
+        return net
 
     def _initialize(self, Y, n_features, dtype):
         self.n_iter_ = 0
@@ -150,7 +176,6 @@ class BaseMLP(BaseEstimator):
         seed = int(self._random_state.randint(np.iinfo(np.int32).max))
         self._net = self._build_network(n_features, self.n_outputs_, dtype, seed)
         self._rng = np.random.default_rng(seed + 1)
-        self._bind_attributes()
         self._history = History()
         for name in ("_optimizer", "_stopper"):
             self.__dict__.pop(name, None)
@@ -180,8 +205,7 @@ class BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "_net") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._resolve_dtype(X.dtype) if first_pass else self._net.dtype.type
-        check_scale(X, dtype)  # before the cast, so the message shows the caller's value
-        X = np.ascontiguousarray(X, dtype=dtype)
+        X = self._as_network_input(X, dtype)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         sample_weight = self._extra_sample_weight(Y, sample_weight, incremental)
@@ -254,9 +278,8 @@ class BaseMLP(BaseEstimator):
         if _dispatched(X):
             X = check_X(X, input_shape=(self.n_features_in_,), dtype=net.dtype)
         else:
-            X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-            check_scale(X, net.dtype)
-            X = np.asarray(X, dtype=net.dtype)
+            X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=False)
+            X = self._as_network_input(X, net.dtype)
         data_xp, data_device = B.namespace(X), B.device(X)
         if data_xp is not net.xp or data_device != net.device:
             hint = "" if B.is_numpy(data_xp) or get_config().get("array_api_dispatch") else (
@@ -268,26 +291,39 @@ class BaseMLP(BaseEstimator):
             )
         return self._outputs(X)
 
+    @staticmethod
+    def _as_network_input(X, dtype):
+        """Validated ``X`` checked for scale and cast to ``dtype``: C-contiguous, or CSR when sparse
+        (never densified: only the first layer's products see it)."""
+        if sp.issparse(X):
+            return check_X(X, dtype=dtype)
+        check_scale(X, dtype)  # before the cast, so the message shows the caller's value
+        return np.ascontiguousarray(X, dtype=dtype)
+
     def _outputs(self, X):
         out = self._net.predict_proba(X)
         if self.out_activation_ == "exp":
             out = self._net.xp.exp(out)
         return out
 
-    # ------------------------------------------------------------------ pickling and saving
-    def __getstate__(self):
-        state = super().__getstate__()
-        state = dict(state)
-        # coefs_ and intercepts_ are views of the network's buffer; rebuilt on unpickling
-        state.pop("coefs_", None)
-        state.pop("intercepts_", None)
-        return state
+    # ------------------------------------------------------------------ scikit-learn's models
+    @classmethod
+    def from_sklearn(cls, fitted):
+        """A glassnet estimator with the weights, classes, settings and fitted attributes of a fitted
+        scikit-learn MLP (of the same kind): it predicts what ``fitted`` predicts, and is ready for
+        ``partial_fit``, a warm-started ``fit``, dropout or :func:`glassnet.save`."""
+        from .sklearn_bridge import from_sklearn
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "_net" in self.__dict__:
-            self._bind_attributes()
+        return from_sklearn(cls, fitted)
 
+    def to_sklearn(self):
+        """The scikit-learn MLP with this model's weights, classes and settings; a ``ValueError`` names
+        the settings scikit-learn does not have (a glassnet activation, dropout, class weights, ...)."""
+        from .sklearn_bridge import to_sklearn
+
+        return to_sklearn(self)
+
+    # ------------------------------------------------------------------ saving
     def _get_extra_state(self, meta, arrays):
         """Subclasses add what they need to rebuild (see :mod:`.persistence`)."""
 
@@ -297,6 +333,7 @@ class BaseMLP(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
+        tags.input_tags.sparse = True
         tags.array_api_support = True
         return tags
 

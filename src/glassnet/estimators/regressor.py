@@ -68,6 +68,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         dropout=0.0,
         huber_delta=1.0,
         callbacks=None,
+        progress_bar=False,
         early_stopping_metric="score",
         dtype=None,
     ):
@@ -98,13 +99,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.dropout = dropout
         self.huber_delta = huber_delta
         self.callbacks = callbacks
+        self.progress_bar = progress_bar
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype
 
     # ------------------------------------------------------------------ data
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
+            self, X, y, multi_output=True, accept_sparse=("csr", "csc"), y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

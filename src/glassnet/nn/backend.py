@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import array_api_compat
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit as _expit
 
 
@@ -222,8 +223,8 @@ def namespace(a):
 
 
 def _namespace_of_type(a):
-    if isinstance(a, np.ndarray) or np.isscalar(a) or isinstance(a, np.generic):
-        return NUMPY
+    if isinstance(a, np.ndarray) or np.isscalar(a) or isinstance(a, np.generic) or sp.issparse(a):
+        return NUMPY  # SciPy's sparse matrices are host arrays that the NumPy path knows
     if not array_api_compat.is_array_api_obj(a):
         raise TypeError(
             f"got a {type(a).__module__}.{type(a).__qualname__}, which is neither a NumPy array nor an array "
@@ -247,7 +248,7 @@ def is_foreign(a) -> bool:
 
 def device(a):
     """The device ``a`` lives on (``"cpu"`` for NumPy arrays)."""
-    return "cpu" if isinstance(a, np.ndarray) else array_api_compat.device(a)
+    return "cpu" if isinstance(a, np.ndarray) or namespace(a) is NUMPY else array_api_compat.device(a)
 
 
 def describe(xp, dev) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import backend as B
 from . import functional as F
@@ -191,8 +192,14 @@ class Sequential:
 
     # ------------------------------------------------------------------ maths
     def forward(self, X, training=False):
-        """X : (n_samples, *input_shape) -> logits : (n_samples, *output_shape)."""
-        X = self.as_input(X)
+        """X : (n_samples, *input_shape) -> logits : (n_samples, *output_shape).
+
+        ``X`` may be a SciPy sparse matrix of rows when the first layer accepts one (``Dense``)."""
+        if sp.issparse(X):
+            self.check_sparse_input()
+            X = X.astype(self.dtype, copy=False)
+        else:
+            X = self.as_input(X)
         if self.input_shape is not None and tuple(X.shape[1:]) != self.input_shape:
             raise ValueError(
                 f"X has shape {X.shape}, but this network expects {describe_shape(self.input_shape)}."
@@ -200,6 +207,14 @@ class Sequential:
         for layer in self.layers:
             X = layer.forward(X, training)
         return X
+
+    def check_sparse_input(self):
+        """Refuse sparse ``X`` unless the first layer takes it (only its products see ``X``)."""
+        if not self.layers[0].accepts_sparse:
+            raise TypeError(
+                f"X is a sparse matrix, but the network's first layer, {type(self.layers[0]).__name__}, needs a "
+                "dense array; start the network with a Dense layer, or pass X.toarray()."
+            )
 
     def backward(self, dY):
         """dY = dL/dlogits : (n_samples, *output_shape); fills every parameter gradient, returns dL/dX
@@ -243,9 +258,13 @@ class Sequential:
     # ------------------------------------------------------------------ predictions
     def predict_proba(self, X, batch_size=4096):
         """The output function applied to the logits: probabilities for softmax and sigmoid outputs."""
-        X = self.as_input(check_X(X, input_shape=self.input_shape, dtype=self.dtype))
+        X = check_X(X, input_shape=self.input_shape, dtype=self.dtype)
+        if sp.issparse(X):
+            self.check_sparse_input()
+        else:
+            X = self.as_input(X)
         n = X.shape[0]
-        chunks = [self._output(self.forward(X[i : min(i + batch_size, n), ...])) for i in range(0, n, batch_size)]
+        chunks = [self._output(self.forward(_rows(X, i, min(i + batch_size, n)))) for i in range(0, n, batch_size)]
         return self.xp.concat(chunks, axis=0)
 
     def _output(self, Z):
@@ -269,6 +288,11 @@ class Sequential:
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         shape = "" if self.input_shape is None else f", input_shape={self.input_shape!r}"
         return f"Sequential([\n    {inner}\n], output={self.output!r}, dtype={np.dtype(self.dtype).name!r}{shape})"
+
+
+def _rows(X, start, stop):
+    """Rows ``start:stop`` of a batch (SciPy sparse matrices take no Ellipsis; the standard wants one)."""
+    return X[start:stop] if sp.issparse(X) else X[start:stop, ...]
 
 
 def _size(shape) -> int:

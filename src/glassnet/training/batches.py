@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..nn.backend import NUMPY, asarray, device, namespace
 
@@ -29,8 +30,9 @@ class BatchGatherer:
     ``[0, len(X))``, as :func:`batch_indices` gives (negative indices would be clipped to 0, not
     wrapped). A ``slice`` returns ``X[idx]``, a view, never a copy.
 
-    The returned array is the buffer itself: the next call overwrites it. On libraries other than
-    NumPy, the standard has no gather into a buffer, and each batch is a new array.
+    The returned array is the buffer itself: the next call overwrites it. A sparse (CSR) ``X`` gives
+    ``X[idx]``, a small CSR matrix of the batch's rows: its non-zeros are all a batch costs. On
+    libraries other than NumPy, the standard has no gather into a buffer, and each batch is a new array.
     """
 
     def __init__(self, X):
@@ -52,6 +54,8 @@ class BatchGatherer:
         return A[idx, ...] if isinstance(idx, slice) else self.xp.take(A, idx, axis=0)
 
     def __call__(self, idx):
+        if sp.issparse(self.X):
+            return self.X[idx]
         if isinstance(idx, slice):
             return self.X[idx, ...]
         if self.xp is not NUMPY:
