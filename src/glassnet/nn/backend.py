@@ -281,6 +281,8 @@ def asarray(a, xp, dev, dtype=None):
     host draws of initial weights).
     """
     if xp is NUMPY:
+        if sp.issparse(a):  # SciPy's sparse matrices stay sparse on the NumPy path
+            return a if dtype is None else a.astype(dtype, copy=False)
         return np.asarray(to_numpy(a), dtype=dtype)
     if not isinstance(a, np.ndarray) and namespace(a) is not xp:
         a = to_numpy(a)
@@ -290,9 +292,7 @@ def asarray(a, xp, dev, dtype=None):
 def like(a, ref, dtype=None):
     """``a`` as an array of ``ref``'s namespace and device."""
     xp = namespace(ref)
-    if xp is NUMPY:
-        return np.asarray(to_numpy(a), dtype=dtype)
-    return asarray(a, xp, device(ref), dtype)
+    return asarray(a, xp, "cpu" if xp is NUMPY else device(ref), dtype)
 
 
 _LIBRARIES = {"numpy": "numpy", "cupy": "cupy", "torch": "torch", "pytorch": "torch",
