@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 
-from ..nn.backend import like, namespace, to_numpy
+from ..nn import fused
+from ..nn.backend import is_numpy, like, namespace, to_numpy
 from ..nn.checks import check_real, from_name
 from .schedules import Schedule
 
@@ -159,22 +160,27 @@ class Adam(Optimizer):
         return {"m": xp.zeros_like(param), "v": xp.zeros_like(param)}
 
     def _update(self, param, grad, state):
-        m, v, tmp, xp = state["m"], state["v"], self._temporary(param), namespace(param)
+        m, v, xp = state["m"], state["v"], namespace(param)
         b1, b2 = self.beta_1, self.beta_2
+        # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
+        #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
+        #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
+        root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
+        lr_t, eps_t = self.lr * root / (1.0 - b1**self.t), self.epsilon * root
+        if is_numpy(xp) and fused.applies(param, grad, m, v):  # a compiled kernel: NumPy arrays only
+            fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)  # the passes below in one, on every core
+            return
+        tmp = self._temporary(param)
         m *= b1
         m += xp.multiply(grad, 1.0 - b1, out=tmp)
         xp.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v *= b2
         v += tmp
-        # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
-        #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
-        #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
-        root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
         xp.sqrt(v, out=tmp)
-        tmp += self.epsilon * root
+        tmp += eps_t
         xp.divide(m, tmp, out=tmp)
-        tmp *= self.lr * root / (1.0 - b1**self.t)
+        tmp *= lr_t
         param -= tmp
 
 
