@@ -253,7 +253,6 @@ class BaseMLP(BaseEstimator):
                 )
             net.to(xp, device)
             self.__dict__.pop("_optimizer", None)  # its state lives where the weights were
-            self._bind_attributes()
         self._place_fitted_arrays()
 
     def to(self, target, device=None):
@@ -266,7 +265,6 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self)
         self._net.to(target, device)
         self.__dict__.pop("_optimizer", None)  # its state lives where the weights were
-        self._bind_attributes()
         self._place_fitted_arrays()
         return self
 
