@@ -43,6 +43,9 @@ SCRIPT = textwrap.dedent("""
                 assert B.namespace(P).name == B.namespace(labels).name == B.namespace(clf.classes_).name
                 np.testing.assert_allclose(host(P), clf_ref.predict_proba(X), rtol=1e-9, atol=1e-12)
                 np.testing.assert_array_equal(host(labels), clf_ref.predict(X))
+                clf.coefs_[0] = host(clf.coefs_[0]) * 1.0  # assigned from the host, placed on the model's library
+                assert B.namespace(clf.coefs_[0]) is B.namespace(clf.classes_)
+                np.testing.assert_array_equal(host(clf.predict(lib.asarray(X))), clf_ref.predict(X))
                 if solver == "adam":
                     np.testing.assert_allclose(clf.loss_curve_, clf_ref.loss_curve_, rtol=1e-10)
                 reg = gn.MLPRegressor(hidden_layer_sizes=(8,), solver=solver, max_iter=15, random_state=0).fit(lib.asarray(X), lib.asarray(t))
