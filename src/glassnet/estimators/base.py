@@ -19,17 +19,23 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..nn import Dense, Dropout, Sequential, initializers, layers
 from ..nn.checks import FLOAT_DTYPES, check_scale
 from ..training import History
+from ._layers import LAYER_PREFIX, as_rows, build_layers, check_layer_params, layer_params
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 
-class BaseMLP(BaseEstimator):
-    """Shared machinery of :class:`MLPClassifier` and :class:`MLPRegressor` (not for direct use)."""
+class BaseNeuralNet(BaseEstimator):
+    """What every glassnet estimator shares: the training parameters, fitting and predicting.
+
+    A subclass says which network to train (:meth:`_network_layers`): the layers given by the user for
+    :class:`NeuralNetClassifier` and :class:`NeuralNetRegressor`, a stack of ``Dense`` layers for the
+    MLPs (:class:`MLPLayers`). Not for direct use.
+    """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "layers": [list, tuple, callable],
+        "input_shape": [None, tuple, list],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
@@ -52,7 +58,6 @@ class BaseMLP(BaseEstimator):
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"), Options(numbers.Real, {np.inf})],
         "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
         # extras
-        "dropout": ["array-like", Interval(numbers.Real, 0, 1, closed="left")],
         "callbacks": [None, list, tuple],
         "early_stopping_metric": [StrOptions({"score", "loss"})],
         # strings only, so that get_params() stays JSON-serialisable
@@ -81,69 +86,59 @@ class BaseMLP(BaseEstimator):
     def _extra_sample_weight(self, Y, sample_weight, incremental):
         return sample_weight
 
-    # ------------------------------------------------------------------ parameters
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        return [int(s) for s in sizes]
+    # ------------------------------------------------------------------ the network
+    # The layers come from the ``layers`` parameter: a list of glassnet layers, or a function
+    # ``layers(input_shape, n_outputs, **params)`` returning one, its arguments given as ``layers__NAME``
+    # (see :mod:`.neuralnet`). :class:`MLPLayers` overrides these four methods for hidden_layer_sizes.
+    def _check_architecture(self):
+        """Refuse a bad architecture before any data is looked at."""
+        check_layer_params(self)
 
-    def _dropout_rates(self, n_hidden):
-        rates = self.dropout
-        if np.ndim(rates) == 0:
-            return [float(rates)] * n_hidden
-        rates = [float(r) for r in rates]
-        if len(rates) != n_hidden:
-            raise ValueError(
-                f"dropout has {len(rates)} rates but there are {n_hidden} hidden layers; give one rate "
-                "per hidden layer or a single rate."
-            )
-        for r in rates:
-            if not 0.0 <= r < 1.0:
-                raise ValueError(f"dropout rates must lie in [0, 1), got {rates}.")
-        return rates
+    def _network_layers(self, input_shape, n_outputs, dtype):
+        """The list of layers to train, for samples of ``input_shape`` and ``n_outputs`` outputs."""
+        return build_layers(self, input_shape, n_outputs)
+
+    def _as_rows(self, X, reset):
+        """``X`` with samples of any shape flattened to rows (a view), and the sample shape it had."""
+        return as_rows(self, X, reset)
+
+    def _bind_attributes(self):
+        """Fitted attributes that look into the network."""
+        self.network_ = self._net
 
     def _resolve_dtype(self, X_dtype):
         if self.dtype is None:
             return np.dtype(X_dtype).type
         return FLOAT_DTYPES[self.dtype]
 
-    # ------------------------------------------------------------------ network
-    def _build_network(self, n_features, n_outputs, dtype, seed):
-        sizes = self._hidden_sizes()
-        rates = self._dropout_rates(len(sizes))
-        widths = [n_features] + sizes + [n_outputs]
-        # scikit-learn's Glorot bound sqrt(6 / (fan_in + fan_out)), with factor 2 instead of 6 for
-        # logistic units
-        gain = np.sqrt(1.0 / 3.0) if self.activation in ("logistic", "sigmoid") else 1.0
-        init = initializers.GlorotUniform(gain=gain)
-        stack = []
-        for i in range(len(widths) - 1):
-            stack.append(Dense(widths[i], widths[i + 1], init=init, random_state=0, dtype=dtype))
-            if i < len(sizes):
-                stack.append(layers.activations.get(self.activation))
-                if rates[i] > 0.0:
-                    stack.append(Dropout(rates[i]))
+    def _build_network(self, input_shape, n_outputs, dtype, seed):
         output = {"softmax": "softmax", "logistic": "sigmoid"}.get(self.out_activation_, "identity")
-        return Sequential(stack, output=output, random_state=np.random.default_rng(seed), dtype=dtype)
+        layers = self._network_layers(input_shape, n_outputs, dtype)
+        name = type(self).__name__
+        try:
+            net = Sequential(layers, output=output, random_state=np.random.default_rng(seed), dtype=dtype,
+                             input_shape=input_shape)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{name}: the layers do not fit samples of shape {input_shape}: {exc}") from None
+        if net.output_shape != (n_outputs,):
+            raise ValueError(
+                f"{name}: the layers give outputs of shape {net.output_shape} per sample, but y needs "
+                f"{n_outputs} ({self._outputs_needed(n_outputs)}): end with a layer of {n_outputs} units."
+            )
+        return net
 
-    def _bind_attributes(self):
-        """Point ``coefs_`` and ``intercepts_`` at the network's weights (views, not copies)."""
-        dense = [layer for layer in self._net.layers if isinstance(layer, Dense)]
-        self.coefs_ = [layer.params["W"] for layer in dense]
-        self.intercepts_ = [layer.params["b"] for layer in dense]
+    def _outputs_needed(self, n_outputs):
+        """Why ``n_outputs`` outputs, in words (for error messages)."""
+        return f"{n_outputs} target column{'s' if n_outputs != 1 else ''}"
 
-    def _initialize(self, Y, n_features, dtype):
+    def _initialize(self, Y, input_shape, dtype):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = Y.shape[1]
-        self.n_layers_ = len(self._hidden_sizes()) + 2
+        self.input_shape_ = tuple(input_shape)
         self.out_activation_ = self._out_activation(Y)
         seed = int(self._random_state.randint(np.iinfo(np.int32).max))
-        self._net = self._build_network(n_features, self.n_outputs_, dtype, seed)
+        self._net = self._build_network(self.input_shape_, self.n_outputs_, dtype, seed)
         self._rng = np.random.default_rng(seed + 1)
         self._bind_attributes()
         self._history = History()
@@ -166,8 +161,9 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        self._hidden_sizes()
+        self._check_architecture()
         first_pass = not hasattr(self, "_net") or (not self.warm_start and not incremental)
+        X, sample_shape = self._as_rows(X, reset=first_pass)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._resolve_dtype(X.dtype) if first_pass else self._net.dtype.type
         check_scale(X, dtype)  # before the cast, so the message shows the caller's value
@@ -177,20 +173,21 @@ class BaseMLP(BaseEstimator):
         sample_weight = self._extra_sample_weight(Y, sample_weight, incremental)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(Y, X.shape[1], dtype)
+            self._initialize(Y, sample_shape or (X.shape[1],), dtype)
         elif self._net.n_outputs != Y.shape[1]:
             raise ValueError(
                 f"y has {Y.shape[1]} outputs, but the network was fitted with {self._net.n_outputs}."
             )
+        X = X.reshape(X.shape[0], *self.input_shape_)
         if self.solver in STOCHASTIC_SOLVERS:
             from ._stochastic import fit_stochastic
 
             fit_stochastic(self, X, Y, sample_weight, incremental)
         else:
-            if self._dropout_rates(len(self._hidden_sizes())) != [0.0] * len(self._hidden_sizes()):
+            if any(isinstance(layer, Dropout) and layer.rate > 0.0 for layer in self._net.layers):
                 raise ValueError(
                     "dropout needs a stochastic solver ('sgd' or 'adam'); solver='lbfgs' minimises a "
-                    "fixed function. Set dropout=0.0 or change the solver."
+                    "fixed function. Set dropout=0.0 (or leave out the Dropout layers) or change the solver."
                 )
             from ._lbfgs import fit_lbfgs
 
@@ -210,15 +207,30 @@ class BaseMLP(BaseEstimator):
     def _forward(self, X):
         """Network outputs (probabilities, or values for regression) for validated ``X``."""
         check_is_fitted(self)
+        X, _ = self._as_rows(X, reset=False)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         check_scale(X, self._net.dtype)
-        return self._outputs(np.asarray(X, dtype=self._net.dtype))
+        X = np.asarray(X, dtype=self._net.dtype)
+        return self._outputs(X.reshape(X.shape[0], *self.input_shape_))
 
     def _outputs(self, X):
         out = self._net.predict_proba(X)
         if self.out_activation_ == "exp":
             out = np.exp(out)
         return out
+
+    # ------------------------------------------------------------------ layer parameters
+    def get_params(self, deep=True):
+        """The estimator's parameters, with the layers function's arguments as ``layers__NAME``."""
+        params = super().get_params(deep=deep)
+        params.update(layer_params(self))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``layers__NAME`` sets an argument of the layers function."""
+        for key in [k for k in params if k.startswith(LAYER_PREFIX)]:
+            setattr(self, key, params.pop(key))
+        return super().set_params(**params)
 
     # ------------------------------------------------------------------ pickling and saving
     def __getstate__(self):
@@ -244,3 +256,71 @@ class BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+class MLPLayers:
+    """The architecture of :class:`MLPClassifier` and :class:`MLPRegressor`: ``Dense`` layers of
+    ``hidden_layer_sizes``, each followed by ``activation`` and an optional ``Dropout``, on rows.
+
+    A mixin placed before the neural-net estimator it specialises, whose network hooks it overrides.
+    """
+
+    _mlp_parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "dropout": ["array-like", Interval(numbers.Real, 0, 1, closed="left")],
+    }
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _dropout_rates(self, n_hidden):
+        rates = self.dropout
+        if np.ndim(rates) == 0:
+            return [float(rates)] * n_hidden
+        rates = [float(r) for r in rates]
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout has {len(rates)} rates but there are {n_hidden} hidden layers; give one rate "
+                "per hidden layer or a single rate."
+            )
+        for r in rates:
+            if not 0.0 <= r < 1.0:
+                raise ValueError(f"dropout rates must lie in [0, 1), got {rates}.")
+        return rates
+
+    def _check_architecture(self):
+        self._hidden_sizes()
+
+    def _network_layers(self, input_shape, n_outputs, dtype):
+        sizes = self._hidden_sizes()
+        rates = self._dropout_rates(len(sizes))
+        widths = [input_shape[0]] + sizes + [n_outputs]
+        # scikit-learn's Glorot bound sqrt(6 / (fan_in + fan_out)), with factor 2 instead of 6 for
+        # logistic units
+        gain = np.sqrt(1.0 / 3.0) if self.activation in ("logistic", "sigmoid") else 1.0
+        init = initializers.GlorotUniform(gain=gain)
+        stack = []
+        for i in range(len(widths) - 1):
+            stack.append(Dense(widths[i], widths[i + 1], init=init, random_state=0, dtype=dtype))
+            if i < len(sizes):
+                stack.append(layers.activations.get(self.activation))
+                if rates[i] > 0.0:
+                    stack.append(Dropout(rates[i]))
+        return stack
+
+    def _as_rows(self, X, reset):
+        return X, None  # rows only, as scikit-learn's MLPs: N-D input gets check_array's message
+
+    def _bind_attributes(self):
+        """Point ``coefs_`` and ``intercepts_`` at the network's weights (views, not copies)."""
+        dense = [layer for layer in self._net.layers if isinstance(layer, Dense)]
+        self.coefs_ = [layer.params["W"] for layer in dense]
+        self.intercepts_ = [layer.params["b"] for layer in dense]
+        self.n_layers_ = len(dense) + 1
