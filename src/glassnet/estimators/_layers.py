@@ -29,18 +29,22 @@ LAYER_PREFIX = "layers__"
 
 def layer_params(est) -> dict:
     """The ``layers__NAME`` parameters set on ``est``."""
-    return {k: v for k, v in vars(est).items() if k.startswith(LAYER_PREFIX)}
+    return dict(est.__dict__.get("_layer_params", {}))
 
 
 def store_layer_params(est, params) -> None:
-    """``__init__``'s ``**layer_params``: keep those named ``layers__NAME``, refuse anything else."""
-    for key, value in params.items():
+    """Keep ``layers__NAME`` parameters (from ``__init__`` or ``set_params``), refuse any other name.
+
+    They live in one private dict rather than as attributes: scikit-learn's checks allow ``__init__``
+    to set no public attribute that is not in its signature.
+    """
+    for key in params:
         if not key.startswith(LAYER_PREFIX) or key == LAYER_PREFIX:
             raise TypeError(
                 f"{type(est).__name__} got an unexpected keyword argument {key!r}; arguments of a layers "
                 f"function are given as {LAYER_PREFIX}NAME, e.g. {LAYER_PREFIX}channels=16."
             )
-        setattr(est, key, value)
+    est._layer_params = {**est.__dict__.get("_layer_params", {}), **params}
 
 
 def check_layer_params(est) -> None:

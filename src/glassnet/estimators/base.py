@@ -19,7 +19,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..nn import Dense, Dropout, Sequential, initializers, layers
 from ..nn.checks import FLOAT_DTYPES, check_scale
 from ..training import History
-from ._layers import LAYER_PREFIX, as_rows, build_layers, check_layer_params, layer_params
+from ._layers import LAYER_PREFIX, as_rows, build_layers, check_layer_params, layer_params, store_layer_params
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
 STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -228,8 +228,7 @@ class BaseNeuralNet(BaseEstimator):
 
     def set_params(self, **params):
         """Set parameters; ``layers__NAME`` sets an argument of the layers function."""
-        for key in [k for k in params if k.startswith(LAYER_PREFIX)]:
-            setattr(self, key, params.pop(key))
+        store_layer_params(self, {k: params.pop(k) for k in [k for k in params if k.startswith(LAYER_PREFIX)]})
         return super().set_params(**params)
 
     # ------------------------------------------------------------------ pickling and saving

@@ -35,8 +35,10 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         The shape of one sample, such as ``(1, 40)`` for one-channel sequences. ``X`` may then come as
         ``(n_samples, *input_shape)`` or as rows of ``prod(input_shape)`` values (as from a
         ``Pipeline`` or a DataFrame). ``None``: the shape of ``X``'s samples.
-    **layer_params
-        ``layers__NAME=value``: the arguments of a layers function.
+    **layers__kwargs
+        ``layers__NAME=value``: the arguments of a layers function. (The catch-all's own name starts
+        with ``layers__`` because scikit-learn's checks pass every name in the signature to
+        ``__init__`` and ``set_params``, and those accept any ``layers__`` name.)
 
     The other parameters are :class:`MLPClassifier`'s training parameters, with the same names,
     meanings and defaults (``solver``, ``alpha`` (L2 on the weights that layers mark as decayed),
@@ -88,7 +90,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         callbacks=None,
         early_stopping_metric="score",
         dtype=None,
-        **layer_params,
+        **layers__kwargs,
     ):
         self.layers = layers
         self.input_shape = input_shape
@@ -117,7 +119,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self.callbacks = callbacks
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype
-        store_layer_params(self, layer_params)
+        store_layer_params(self, layers__kwargs)
 
     def _outputs_needed(self, n_outputs):
         kind = self._label_binarizer.y_type_

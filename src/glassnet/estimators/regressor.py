@@ -66,7 +66,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         callbacks=None,
         early_stopping_metric="score",
         dtype=None,
-        **layer_params,
+        **layers__kwargs,
     ):
         self.layers = layers
         self.input_shape = input_shape
@@ -96,7 +96,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self.callbacks = callbacks
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype
-        store_layer_params(self, layer_params)
+        store_layer_params(self, layers__kwargs)
 
     # ------------------------------------------------------------------ data
     def _validate_input(self, X, y, incremental, reset):
