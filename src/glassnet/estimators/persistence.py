@@ -90,8 +90,8 @@ def fitted_state(est):
         if hasattr(est, name):
             meta[name] = jsonable(getattr(est, name))
     if _has_layers_param(type(est)):
-        meta["network"], net_arrays = network_state(est._net)
-        arrays = {"weights": net_arrays["weights"]}
+        meta["network"], net_arrays = network_state(est._net)  # whatever the network keeps (weights, ...)
+        arrays = {f"network.{k}": v for k, v in net_arrays.items()}
     else:
         arrays = {"weights": est._net.get_weights()}
     if hasattr(est, "feature_names_in_"):
@@ -113,7 +113,8 @@ def set_fitted_state(est, meta, arrays, path="<model>"):
     est._set_extra_state(meta, arrays)
     dtype = FLOAT_DTYPES[meta["dtype"]]
     if "network" in meta:  # layer configs, rebuilt by the one network loader
-        est._net = network_from_state(meta["network"], {"weights": np.asarray(arrays["weights"])}, path)
+        net_arrays = {k[len("network."):]: np.asarray(v) for k, v in arrays.items() if k.startswith("network.")}
+        est._net = network_from_state(meta["network"], net_arrays, path)
         if est._net.input_shape is None:
             raise ValueError("the network it holds has no input shape.")
         est.input_shape_ = tuple(est._net.input_shape)
