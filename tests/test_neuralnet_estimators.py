@@ -347,3 +347,44 @@ def test_damaged_network_in_an_estimator_file_is_refused(digits, tmp_path):
     write_file(tmp_path / "bad.glassnet", kind, meta, arrays)
     with pytest.raises(ModelFileError, match="layers need more parameters than"):
         glassnet.load(tmp_path / "bad.glassnet")
+
+
+def test_every_edit_of_the_saved_network_loads_or_is_a_model_file_error(digits, tmp_path):
+    """Each value of the network and shape in an estimator file replaced by something else, with a
+    valid checksum: the loader returns an estimator or raises ModelFileError, nothing else."""
+    import copy as copy_module
+
+    from glassnet.serialize.container import ModelFileError, read_file, write_file
+
+    X, y = digits
+    est = quiet(NeuralNetClassifier([Dense(64, 3), ReLU(), Dropout(0.1), Dense(3, 10)], input_shape=(64,),
+                                    max_iter=1, random_state=0).fit, X, y)
+    glassnet.save(est, tmp_path / "m.glassnet")
+    kind, meta, arrays = read_file(tmp_path / "m.glassnet")
+
+    def leaves(node, prefix=()):
+        yield prefix
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            yield from leaves(value, prefix + (key,))
+
+    paths = [("state", "network") + p for p in leaves(meta["state"]["network"])] + [("params", "input_shape")]
+    outcomes = set()
+    for path in paths:
+        for value in (None, -1, 0, 2.5, 10**12, "x", "Dense", [], [1, 2], {}, {"class": "Dense"}):
+            edited = copy_module.deepcopy(meta)
+            node = edited
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            write_file(tmp_path / "edited.glassnet", kind, edited, arrays)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                try:
+                    loaded = glassnet.load(tmp_path / "edited.glassnet")
+                except ModelFileError:
+                    outcomes.add("refused")
+                    continue
+            assert isinstance(loaded, NeuralNetClassifier)
+            outcomes.add("loaded")
+    assert outcomes == {"refused", "loaded"}  # some edits are harmless (a dropout rate), most are not
