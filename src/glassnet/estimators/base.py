@@ -178,7 +178,7 @@ class BaseNeuralNet(BaseEstimator):
             raise ValueError(
                 f"y has {Y.shape[1]} outputs, but the network was fitted with {self._net.n_outputs}."
             )
-        X = X.reshape(X.shape[0], *self.input_shape_)
+        X = self._as_samples(X)
         if self.solver in STOCHASTIC_SOLVERS:
             from ._stochastic import fit_stochastic
 
@@ -211,7 +211,12 @@ class BaseNeuralNet(BaseEstimator):
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         check_scale(X, self._net.dtype)
         X = np.asarray(X, dtype=self._net.dtype)
-        return self._outputs(X.reshape(X.shape[0], *self.input_shape_))
+        return self._outputs(self._as_samples(X))
+
+    def _as_samples(self, X):
+        """Rows reshaped (a view) to the samples the network takes; rows stay as they are."""
+        shape = self._net.input_shape
+        return X if tuple(X.shape[1:]) == shape else X.reshape(X.shape[0], *shape)
 
     def _outputs(self, X):
         out = self._net.predict_proba(X)
