@@ -388,3 +388,11 @@ def test_every_edit_of_the_saved_network_loads_or_is_a_model_file_error(digits, 
             assert isinstance(loaded, NeuralNetClassifier)
             outcomes.add("loaded")
     assert outcomes == {"refused", "loaded"}  # some edits are harmless (a dropout rate), most are not
+
+
+def test_a_layer_glassnet_cannot_rebuild_is_refused_at_saving(digits, tmp_path):
+    X, y = digits
+    est = quiet(NeuralNetClassifier([Flatten(), Dense(64, 10)], max_iter=1, random_state=0).fit, X, y)
+    with pytest.raises(ValueError, match=r"layers\[0\] is a Flatten, which glassnet cannot save; savable layers are"):
+        glassnet.save(est, tmp_path / "m.glassnet")
+    assert not (tmp_path / "m.glassnet").exists()
