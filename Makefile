@@ -9,7 +9,7 @@ OUT    ?= out
 $(BIN)/glassnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,dask]'
+	$(BIN)/pip install -q -e '.[test,dask,playground]'
 	touch $(BIN)/glassnet
 
 venv: $(BIN)/glassnet
@@ -23,10 +23,11 @@ browser:
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: the browser test of the report will be skipped"; }
 
-# The import contract (the rings of ARCHITECTURE.md, in pyproject.toml), then the tests.
+# The import contract (the rings of ARCHITECTURE.md, in pyproject.toml), then the tests; the browser
+# tests keep their screenshots of the playground in $(OUT)/screenshots.
 test: venv browser
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	GLASSNET_ARTIFACTS=$(OUT)/screenshots $(BIN)/python -m pytest
 
 # Both thread settings: as the libraries choose (results.md), and one BLAS thread each (steadier here).
 bench: venv

@@ -14,9 +14,9 @@ import os
 import sys
 
 from .._version import __version__
-from . import evaluate, experiment, info, predict, sweep, train
+from . import evaluate, experiment, info, playground, predict, sweep, train
 
-COMMANDS = [train, evaluate, predict, info, experiment, sweep]
+COMMANDS = [train, evaluate, predict, info, experiment, sweep, playground]
 
 
 def build_parser() -> argparse.ArgumentParser:
