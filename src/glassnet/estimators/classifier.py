@@ -201,7 +201,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or a
+        """Fit the model to ``X`` (n_samples, n_features) or (n_samples, *input_shape) and labels ``y`` (n_samples,) or a
         label-indicator matrix (n_samples, n_labels); ``sample_weight`` (n_samples,) optional."""
         self._validate_params()
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)

@@ -132,7 +132,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to ``X`` (n_samples, n_features) and targets ``y`` (n_samples,) or
+        """Fit the model to ``X`` (n_samples, n_features) or (n_samples, *input_shape) and targets ``y`` (n_samples,) or
         (n_samples, n_outputs); ``sample_weight`` (n_samples,) optional."""
         self._validate_params()
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
