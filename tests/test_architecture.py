@@ -105,9 +105,11 @@ def test_ctrl_c_anywhere_in_a_command_prints_one_line(monkeypatch, capsys, tmp_p
 
 @pytest.mark.parametrize("delay", [0.0, 0.4, 1.2])
 def test_a_real_sigint_during_start_up_gives_one_line_and_no_traceback(tmp_path, delay):
-    # The child reports when glassnet's own code runs; SIGINT then lands while the command imports
-    # scikit-learn (about a second), reads data or searches.
-    probe = ("import sys, glassnet.cli; print('ready', flush=True); "
+    # The child reports from inside glassnet's main (as it builds the parser), so the signal never lands
+    # in the probe's own lines; it then lands while the command imports scikit-learn (about a second),
+    # reads data or searches.
+    probe = ("import sys, glassnet.cli; build = glassnet.cli.build_parser; "
+             "glassnet.cli.build_parser = lambda: (print('ready', flush=True), build())[1]; "
              f"sys.exit(glassnet.cli.main(['sweep', '--dataset', 'iris', '--param', 'alpha', '1e-4', '1e-3', "
              f"'--out', {str(tmp_path / 'o.csv')!r}]))")
     child = subprocess.Popen([sys.executable, "-c", probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -8,6 +8,7 @@ problem (``match=``). Where the row has a command line, ``glassnet ...`` must pr
 Estimator rows (scikit-learn's conventions) join the table once ``glassnet.estimators`` is merged.
 """
 
+import copy
 import os
 import pickle
 import re
@@ -21,6 +22,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
+import hostile
 import glassnet
 from glassnet import persist
 from glassnet.serialize import container
@@ -127,10 +129,88 @@ def f(tmp_path_factory):
         pickle.dump(_MakesAFile(ns.pickle_target), fh)
     ns.checkpoint = str(d / "checkpoint.glassnet")
     container.write_file(ns.checkpoint, "checkpoint", {"config": {}}, {})
+
+    # hostile model files: checksums valid, contents that would cost memory, time or a traceback
+    seq = (d / "seq.glassnet").read_bytes()
+
+    def hostile_file(name, data):
+        (d / name).write_bytes(data)
+        return str(d / name)
+
+    import zipfile
+
+    ns.deflated = hostile_file("deflated.glassnet", hostile.rezip(*hostile.members(seq), compression=zipfile.ZIP_DEFLATED))
+    ns.bzip2 = hostile_file("bzip2.glassnet", hostile.rezip(*hostile.members(seq), compression=zipfile.ZIP_BZIP2))
+    ns.oversized = hostile_file("oversized.glassnet", hostile.declared_size(seq, "arrays/weights.npy", 2**31))
+    ns.listed_twice = hostile_file("twice.glassnet", hostile.edited(seq, lambda h, b: h.update(arrays=["weights"] * 1000)))
+    header, blobs = hostile.members(seq)
+    ns.unlisted = hostile_file("unlisted.glassnet", hostile.rezip(header, blobs, extra=[("arrays/x.npy", blobs["weights"])]))
+    ns.long_class = hostile_file("long_class.glassnet", hostile.edited(
+        data, lambda h, b: h["meta"].update(classes=["no", "y" * 100_000])))
+    ns.deep = hostile_file("deep.glassnet", hostile.deep_header(seq, 990))
+    ns.deepish = hostile_file("deepish.glassnet", hostile.deep_header(seq, 100))
+    one = {"class": "Dense", "config": {"n_in": 1, "n_out": 1}}
+    ns.many_layers = hostile_file("many_layers.glassnet", hostile.edited(
+        seq, lambda h, b: h["meta"].update(layers=[one] * 10_001)))
+    nan = net.get_weights()
+    nan[3] = np.nan
+    ns.nan_weights = hostile_file("nan.glassnet", hostile.edited(seq, lambda h, b: b.update(weights=hostile.npy(nan))))
+    ns.info_list = hostile_file("info_list.glassnet", hostile.edited(
+        data, lambda h, b: h["meta"]["info"].update(data=[1, 2], metrics="good")))
+    ns.fifo = str(d / "fifo.glassnet")
+    os.mkfifo(ns.fifo)
+    ns.fifo_csv = str(d / "fifo.csv")
+    os.mkfifo(ns.fifo_csv)
+    ns.zero_link = str(d / "zero.glassnet")
+    os.symlink("/dev/zero", ns.zero_link)
+
+    # columns too wide to one-hot encode, a target that is an identifier
+    ns.id_column = _write(d / "id_column.csv", "id,a,label\n" + _rows(300, lambda i: f"user{i},{i % 7},{i % 2}"))
+    ns.typo_column = _write(d / "typo_column.csv", "a,b,label\n" + _rows(
+        300, lambda i: f"{'1.2.3' if i == 7 else i * 0.37},{i % 5},{i % 2}"))
+    ns.id_target = _write(d / "id_target.csv", "a,b,user\n" + _rows(300, lambda i: f"{i % 7},{i % 5},user{i}"))
+
+    # a folder of the user's own files, and checkpoints that do not fit their run
+    ns.user_folder = str(d / "my_files")
+    os.mkdir(ns.user_folder)
+    _write(d / "my_files" / "notes.txt", "mine\n")
+    config = TrainConfig(dataset=None, csv=ns.csv, target="label", epochs=2, layers=(4,), early_stopping=0,
+                         checkpoint_every=1)
+    os.mkdir(d / "ckpt")
+    Run(config, str(d / "ckpt")).train()
+    checkpoint = container.read_file(d / "ckpt" / "checkpoint.glassnet")
+
+    def checkpoint_folder(name, edit):
+        os.mkdir(d / name)
+        kind, meta, arrays = copy.deepcopy(checkpoint)
+        edit(meta, arrays)
+        container.write_file(d / name / "checkpoint.glassnet", kind, meta, arrays)
+        return str(d / name)
+
+    ns.other_arch = checkpoint_folder("other_arch", lambda m, a: a.update(
+        {k: np.zeros(67) for k in a if k.startswith("opt.0.")}))
+    ns.no_callbacks = checkpoint_folder("no_callbacks", lambda m, a: m.pop("callbacks"))
+    ns.text_epochs = checkpoint_folder("text_epochs", lambda m, a: m.update(epochs_done="three"))
+    ns.other_run = checkpoint_folder("other_run", lambda m, a: None)
+    os.mkdir(d / "elsewhere")
+    other = Run(config, str(d / "elsewhere"))
+    other.train()
+    glassnet.save(other.model, d / "other_run" / "model.glassnet")
     return ns
 
 
 # ------------------------------------------------------------------------------------------ helpers
+def _socket(f):
+    """A listening Unix socket in the fixture's folder (made once)."""
+    import socket
+
+    path = str(f.dir / "out.sock")
+    if not os.path.exists(path):
+        f.sock = socket.socket(socket.AF_UNIX)
+        f.sock.bind(path)
+    return path
+
+
 rng = np.random.default_rng(0)
 X = rng.normal(size=(20, 3))
 Y = np.arange(20) % 2
@@ -556,6 +636,96 @@ FILES = {
         r"looks like a Python pickle, which glassnet never loads",
         lambda f: ["info", f.pickle],
     ),
+    "model-deflated": Bad(
+        lambda f: glassnet.load(f.deflated),
+        container.ModelFileError,
+        r"member 'glassnet.json' is compressed with method 8; glassnet files hold stored members only",
+        lambda f: ["info", f.deflated],
+    ),
+    "model-bzip2": Bad(
+        lambda f: glassnet.load(f.bzip2),
+        container.ModelFileError,
+        r"compressed with method 12",
+        lambda f: ["predict", f.bzip2, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
+    ),
+    "model-declares-more-than-the-file": Bad(
+        lambda f: glassnet.load(f.oversized),
+        container.ModelFileError,
+        r"member 'arrays/weights.npy' declares 2,147,483,648 bytes, more than the file's",
+        lambda f: ["info", f.oversized],
+    ),
+    "model-array-listed-twice": Bad(
+        lambda f: glassnet.load(f.listed_twice),
+        container.ModelFileError,
+        r"array 'weights' is listed twice",
+        lambda f: ["info", f.listed_twice],
+    ),
+    "model-member-not-listed": Bad(
+        lambda f: glassnet.load(f.unlisted),
+        container.ModelFileError,
+        r"members its header does not list: 'arrays/x.npy'",
+        lambda f: ["info", f.unlisted],
+    ),
+    "model-class-name-of-100k-characters": Bad(
+        lambda f: glassnet.load(f.long_class),
+        container.ModelFileError,
+        r"the header\['meta'\]\['classes'\]\[1\] is a string of 100,000 characters \(at most 65,536\)",
+        lambda f: ["predict", f.long_class, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
+    ),
+    "model-header-nested-990-deep": Bad(
+        lambda f: glassnet.load(f.deep),
+        container.ModelFileError,
+        r"corrupted \(its header cannot be read",
+        lambda f: ["info", f.deep],
+    ),
+    "model-header-nested-100-deep": Bad(
+        lambda f: glassnet.load(f.deepish),
+        container.ModelFileError,
+        r"is nested more than 64 levels deep",
+        lambda f: ["info", f.deepish],
+    ),
+    "model-10001-layers": Bad(
+        lambda f: glassnet.load(f.many_layers),
+        container.ModelFileError,
+        r"it lists 10,001 layers, more than the 10,000",
+        lambda f: ["info", f.many_layers],
+    ),
+    "model-nan-weights": Bad(
+        lambda f: glassnet.load(f.nan_weights),
+        container.ModelFileError,
+        r"weights hold 1 NaN or infinite values of 26",
+        lambda f: ["info", f.nan_weights],
+    ),
+    "model-record-sections-not-mappings": Bad(
+        lambda f: glassnet.load(f.info_list),
+        container.ModelFileError,
+        r"its record's '(data|metrics)' is a (list|str), not a mapping",
+        lambda f: ["info", f.info_list],
+    ),
+    "model-dev-zero": Bad(
+        lambda f: glassnet.load("/dev/zero"),
+        ValueError,
+        r"/dev/zero is a character device, not a regular file; give the path of a glassnet model file",
+        lambda f: ["evaluate", "/dev/zero", "iris"],
+    ),
+    "model-link-to-dev-zero": Bad(
+        lambda f: glassnet.load(f.zero_link),
+        ValueError,
+        r"zero.glassnet is a character device, not a regular file",
+        lambda f: ["info", f.zero_link],
+    ),
+    "model-fifo": Bad(
+        lambda f: glassnet.load(f.fifo),
+        ValueError,
+        r"fifo.glassnet is a FIFO \(named pipe\), not a regular file",
+        lambda f: ["predict", f.fifo, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
+    ),
+    "csv-fifo": Bad(
+        lambda f: read_csv(f.fifo_csv, "label"),
+        ValueError,
+        r"fifo.csv is a FIFO \(named pipe\), not a regular file; give the path of a CSV file",
+        lambda f: ["predict", f.model, "--csv", f.fifo_csv, "--output", str(f.dir / "p.csv")],
+    ),
     "model-checkpoint": Bad(
         lambda f: glassnet.load(f.checkpoint),
         ValueError,
@@ -568,6 +738,86 @@ FILES = {
         "",
         lambda f: ["predict", f.seq, "--csv", f.csv, "--output", str(f.dir / "p.csv")],
         r"holds a Sequential, not a model trained with `glassnet train`",
+    ),
+    "csv-identifier-column": Bad(
+        lambda f: _train(f, csv=f.id_column),
+        ValueError,
+        r"column 'id' has 240 distinct values in 240 rows, too many categories to one-hot encode \(at most 1,000, and "
+        r"at most half the rows\); it looks like an identifier, which predicts nothing: drop it from the CSV",
+        lambda f: _train_cli(f, csv=f.id_column),
+    ),
+    "csv-numeric-column-with-a-typo": Bad(
+        lambda f: _train(f, csv=f.typo_column),
+        ValueError,
+        r"column 'a' has \d+ distinct values .*; \d+ of its \d+ values are numbers, so it was read as text because "
+        r"of '1.2.3': fix those values",
+        lambda f: _train_cli(f, csv=f.typo_column),
+    ),
+    "csv-identifier-target": Bad(
+        lambda f: _train(f, csv=f.id_target, target="user"),
+        ValueError,
+        r"the target 'user' has 300 distinct values in 300 rows, which looks like an identifier .* or --task "
+        r"classification to insist",
+        lambda f: _train_cli(f, csv=f.id_target, target="user"),
+    ),
+    "predict-output-is-the-input-csv": Bad(
+        None,
+        ValueError,
+        "",
+        lambda f: ["predict", f.model, "--csv", f.csv, "--output", f.csv],
+        r"--output .*good.csv is the same file as the input --csv .*; glassnet never writes over its inputs",
+    ),
+    "predict-output-is-the-model": Bad(
+        None,
+        ValueError,
+        "",
+        lambda f: ["predict", f.model, "--csv", f.csv, "--output", f.model],
+        r"--output .*model.glassnet is the same file as the model",
+    ),
+    "sweep-out-is-the-input-csv": Bad(
+        None,
+        ValueError,
+        "",
+        lambda f: ["sweep", "--csv", f.csv, "--target", "label", "--param", "alpha", "1e-4", "1e-3", "--out", f.csv],
+        r"--out .*good.csv is the same file as the input --csv",
+    ),
+    "train-out-a-folder-of-user-files": Bad(
+        None,
+        FileExistsError,
+        "",
+        lambda f: _train_cli(f, out=f.user_folder),
+        r"--out .*my_files already holds files glassnet did not write \(notes.txt\); give a new or empty folder, "
+        r"or pass --overwrite",
+    ),
+    "predict-output-a-socket": Bad(
+        lambda f: glassnet.save(f.net, _socket(f)),
+        ValueError,
+        r"cannot write .*sock: it is a socket, not a regular file",
+        lambda f: ["predict", f.model, "--csv", f.csv, "--output", _socket(f)],
+    ),
+    "resume-checkpoint-of-another-architecture": Bad(
+        lambda f: Run.resume(f.other_arch),
+        container.ModelFileError,
+        r"the checkpoint does not fit the run it describes \(its optimizer's '\w+' has shape \(67,\)",
+        lambda f: ["train", "--resume", f.other_arch],
+    ),
+    "resume-checkpoint-without-callbacks": Bad(
+        lambda f: Run.resume(f.no_callbacks),
+        container.ModelFileError,
+        r"the checkpoint is incomplete \(KeyError\('callbacks'\)\)",
+        lambda f: ["train", "--resume", f.no_callbacks],
+    ),
+    "resume-checkpoint-with-text-for-a-number": Bad(
+        lambda f: Run.resume(f.text_epochs),
+        container.ModelFileError,
+        r"the checkpoint is incomplete \(ValueError",
+        lambda f: ["train", "--resume", f.text_epochs],
+    ),
+    "resume-checkpoint-beside-another-runs-model": Bad(
+        lambda f: Run.resume(f.other_run),
+        ValueError,
+        r"the checkpoint in .*other_run belongs to another run than the model beside it",
+        lambda f: ["train", "--resume", f.other_run],
     ),
     "resume-without-checkpoint": Bad(
         lambda f: Run.resume(f.folder),
@@ -794,7 +1044,8 @@ def test_divergence_is_caught_at_the_first_non_finite_loss_without_warnings():
         warnings.simplefilter("error")  # no overflow warnings on the way
         with pytest.raises(
             DivergenceError,
-            match=r"loss became (inf|nan) at epoch \d+, batch \d+: the learning rate" r" \(1000\) is probably too high",
+            match=r"(loss became (inf|nan)|training loss ran away \(from [\d.e+]+ at the start to [\d.e+]+ over the "
+            r"epoch\)) at epoch \d+, batch \d+: the learning rate \(1000\) is probably too high",
         ):
             fit(
                 net,
@@ -866,6 +1117,7 @@ def test_cli_divergence_keeps_earlier_checkpoints_complete(tmp_path, capsys):
             "1",
             "--out",
             str(out),
+            "--overwrite",  # a folder of the user's own files
         ]
     )
     err = capsys.readouterr().err.strip().splitlines()
@@ -915,3 +1167,51 @@ def test_a_real_process_prints_one_line_and_debug_shows_the_traceback(f):
     debug = _glassnet("--debug", "info", f.truncated, cwd=f.dir)
     assert debug.returncode != 0
     assert "Traceback (most recent call last)" in debug.stderr and "ModelFileError" in debug.stderr
+
+
+# ------------------------------------------------------------------------------------------ divergence
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"])
+def test_a_step_that_breaks_the_weights_on_the_last_batch_is_divergence(name):
+    """The loss is measured before each step: a run whose very last step overflows used to return
+    normally with NaN or infinite weights, and keep them as the 'last good' ones."""
+    net = _net()
+    before = net.get_weights()
+    with pytest.raises(DivergenceError, match=r"the weights became NaN, infinite or too large for the arithmetic after "
+                       r"the step at epoch 1, batch 1"):
+        _fit(net=net, optimizer=name, lr=1e308, epochs=1)  # one full-batch step
+    assert np.array_equal(net.get_weights(), before)
+
+
+def test_a_runaway_but_finite_loss_is_divergence(tmp_path, capsys):
+    """Adam at a learning rate of 10 on a regression: losses of 1e120, weights of 1e31, all finite,
+    and the run was saved as a success."""
+    out = tmp_path / "run"
+    code = main(["train", "--dataset", "diabetes", "--learning-rate", "10", "--epochs", "30", "--layers", "32",
+                 "--early-stopping", "0", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert re.match(r"glassnet: error: training diverged: the training loss ran away \(from [\d.]+ at the start to "
+                    r"[\d.e+]+ over the epoch\) at epoch \d+", err[0]), err[0]
+    assert not out.exists()
+
+
+def test_the_cli_reports_a_broken_last_step_as_divergence_not_as_nan_input(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--dataset", "diabetes", "--optimizer", "sgd", "--learning-rate", "1e308", "--epochs", "1",
+                 "--batch-size", "1000", "--quiet", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "training diverged" in err[0] and "Input contains NaN" not in err[0]
+    assert not out.exists()  # the folder this run created is removed again
+
+
+def test_memory_error_is_one_line_saying_what_was_asked(monkeypatch, capsys):
+    from glassnet import tabular
+
+    def too_big(*args, **kwargs):
+        raise MemoryError("Unable to allocate 745. GiB for an array with shape (100000000, 1000) and data type float64")
+
+    monkeypatch.setattr(tabular.run.Run, "__init__", too_big)
+    code = main(["train", "--dataset", "iris", "--layers", "100000000", "--quiet", "--out", "/nonexistent/never"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith("glassnet: error: out of memory: Unable to allocate 745. GiB for an array with shape")

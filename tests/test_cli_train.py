@@ -214,15 +214,15 @@ def test_evaluate_and_resume_errors(iris_run, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------------ interrupts
-def _interrupt_at_step(monkeypatch, step):
-    """Send SIGINT to this process just before optimizer step number ``step``."""
+def _interrupt_at_step(monkeypatch, step, signum=signal.SIGINT):
+    """Send ``signum`` to this process just before optimizer step number ``step``."""
     calls = {"n": 0}
     original = glassnet.training.loop.train_step
 
     def train_step(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == step:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signum)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(glassnet.training.loop, "train_step", train_step)
@@ -355,3 +355,97 @@ def test_bad_test_fractions_are_one_line_errors(tmp_path, capsys, fractions, mat
     assert main(["train", "--dataset", "iris", "--out", str(tmp_path / "o"), *fractions, *FAST]) == 2
     err = capsys.readouterr().err
     assert err.startswith("glassnet: error:") and match in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------------ nothing lost
+def test_a_new_run_clears_the_last_runs_checkpoint_and_figures(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "circles", "--checkpoint-every", "1", "--out", str(out), *FAST]) == 0
+    assert (out / "checkpoint.glassnet").exists()
+    circles_figures = {n for n in os.listdir(out) if n.endswith(".png")}
+    assert main(["train", "--dataset", "iris", "--out", str(out), *FAST]) == 0
+    names = set(os.listdir(out))
+    assert "checkpoint.glassnet" not in names  # --resume would have continued the circles run
+    stale = circles_figures - names
+    assert stale  # the circles' decision regions, which iris does not draw
+    assert glassnet.load(out / "model.glassnet").info["data"]["name"] == "iris"
+    assert main(["train", "--resume", str(out)]) == 2
+    assert "no checkpoint to resume" in capsys.readouterr().err
+
+
+def test_overwrite_writes_into_a_folder_of_the_users_files_and_keeps_them(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), *FAST]) == 2
+    assert os.listdir(tmp_path) == ["notes.txt"]
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--overwrite", *FAST]) == 0
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "model.glassnet").exists()
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), *FAST]) == 0  # now glassnet's folder too
+
+
+def test_resume_refuses_changed_validation_rows(tmp_path, capsys):
+    """Only the training rows were fingerprinted: changed validation rows resumed, and the run ended
+    with weights that matched neither run."""
+    data = tmp_path / "data.csv"
+    _write_csv(data)
+    out = tmp_path / "run"
+    args = ["train", "--csv", str(data), "--target", "label", "--epochs", "4", "--layers", "4", "--quiet",
+            "--early-stopping", "0", "--checkpoint-every", "2", "--out", str(out)]
+    run = Run(TrainConfig(dataset=None, csv=str(data), target="label", epochs=4, layers=(4,), early_stopping=0,
+                          checkpoint_every=2), str(out))
+    assert main(args) == 0
+    row = int(run.rows["validation"][0])
+    lines = data.read_text().splitlines()
+    cells = lines[row + 1].split(",")
+    cells[0] = str(float(cells[0]) + 1.5)
+    lines[row + 1] = ",".join(cells)
+    data.write_text("\n".join(lines) + "\n")
+    assert main(["train", "--resume", str(out)]) == 2
+    assert "the data differ from the data this checkpoint was trained on (its training, validation" in \
+        capsys.readouterr().err
+
+
+def test_predictions_escape_labels_a_spreadsheet_would_run(tmp_path):
+    data = tmp_path / "data.csv"
+    rng = np.random.default_rng(0)
+    labels = ["=HYPERLINK(\"http://x\")", "+1+2", "@SUM(A1)", "-1"]
+    data.write_text("a,b,label\n" + "".join(f"{rng.normal() + i % 4:.3f},{rng.normal():.3f},{labels[i % 4]}\n"
+                                            for i in range(80)))
+    out = tmp_path / "run"
+    assert main(["train", "--csv", str(data), "--target", "label", "--out", str(out), *FAST]) == 0
+    predictions = tmp_path / "p.csv"
+    assert main(["predict", str(out / "model.glassnet"), "--csv", str(data), "--output", str(predictions)]) == 0
+    with open(predictions, newline="") as fh:
+        cells = {row[0] for row in list(csv.reader(fh))[1:]}
+    assert cells <= {"'=HYPERLINK(\"http://x\")", "'+1+2", "'@SUM(A1)", "-1"} and len(cells) >= 2
+
+
+def test_a_full_disk_names_the_file_and_keeps_the_checkpoint(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from glassnet.serialize import atomic
+    from glassnet.tabular import outputs
+
+    def full_disk(path, kind, meta, arrays):
+        with atomic.atomic_open(path) as fh:
+            fh.write(b"part")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(outputs, "write_file", full_disk)
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "iris", "--checkpoint-every", "2", "--out", str(out), *FAST]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert f"could not be written ({out / 'model.glassnet'}: cannot write it: No space left on device)" in err[0]
+    assert f"the last checkpoint, {out / 'checkpoint.glassnet'}, is kept" in err[0]
+    assert glassnet.serialize.container.read_file(out / "checkpoint.glassnet")[1]["epochs_done"] == 8
+
+
+def test_sighup_stops_like_ctrl_c_and_the_run_resumes(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run"
+    _interrupt_at_step(monkeypatch, 8 * 4 + 2, signal.SIGHUP)
+    assert main(["train", *RESUMABLE, "--out", str(out)]) == 128 + signal.SIGHUP
+    monkeypatch.undo()
+    assert "training interrupted by SIGHUP in epoch 5, after batch 2; kept the best weights" in capsys.readouterr().err
+    assert isinstance(glassnet.load(out / "model.glassnet"), TabularModel)
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # the handler is only there while training
+    assert main(["train", "--resume", str(out)]) == 0

@@ -1,6 +1,7 @@
 """MLPClassifier / MLPRegressor: scikit-learn semantics, the extras, and the save/load contract."""
 
 import json
+import re
 import pickle
 import warnings
 
@@ -343,11 +344,50 @@ def test_float32_end_to_end(iris):
     assert reg64.coefs_[0].dtype == np.float64
 
 
-def test_verbose_shows_a_progress_bar(iris, capsys):
+def test_progress_bar_is_an_explicit_extra(iris, capsys):
     X, y = iris
-    quiet(MLPClassifier(**dict(FAST, max_iter=3), verbose=True, early_stopping=True).fit, X, y)
-    err = capsys.readouterr().err
-    assert "loss" in err and "val_score" in err and "3/3" in err
+    quiet(MLPClassifier(**dict(FAST, max_iter=3), progress_bar=True, early_stopping=True).fit, X, y)
+    out, err = capsys.readouterr()
+    assert "loss" in err and "val_score" in err and "3/3" in err and out == ""
+    quiet(MLPClassifier(**dict(FAST, max_iter=3), solver="lbfgs", progress_bar=True).fit, X, y)
+    assert "lbfgs" in capsys.readouterr().err
+
+
+VERBOSE_CASES = {
+    "adam": dict(),
+    "early stopping": dict(early_stopping=True, n_iter_no_change=2, tol=0.5),
+    "loss stalls": dict(n_iter_no_change=1, tol=10.0),
+    "adaptive rate": dict(solver="sgd", learning_rate="adaptive", n_iter_no_change=1, tol=10.0),
+}
+
+
+@pytest.mark.parametrize("case", VERBOSE_CASES)
+def test_verbose_prints_scikit_learns_lines(iris, capsys, case):
+    X, y = iris
+    kw = dict(FAST, max_iter=6, verbose=True, **VERBOSE_CASES[case])
+    quiet(MLPClassifier(**kw).fit, X, y)
+    ours = capsys.readouterr()
+    quiet(sk.MLPClassifier(**kw).fit, X, y)
+    theirs = capsys.readouterr().out
+    assert ours.err == ""
+    ours_lines, their_lines = ours.out.splitlines(), theirs.splitlines()
+    # the same lines in the same order and format (the numbers differ: the initial weights do)
+    assert len(ours_lines) == len(their_lines) > 0
+    for a, b in zip(ours_lines, their_lines):
+        if b.startswith("Iteration"):
+            assert re.fullmatch(r"Iteration \d+, loss = \d+\.\d{8}", a) and a.split(",")[0] == b.split(",")[0]
+        elif b.startswith("Validation score:"):
+            assert re.fullmatch(r"Validation score: \d\.\d{6}", a)
+        else:
+            assert a == b
+
+
+def test_verbose_partial_fit_prints_each_call(regression, capsys):
+    X, y = regression
+    for est in (MLPRegressor(**FAST, verbose=True), sk.MLPRegressor(**FAST, verbose=True)):
+        for _ in range(2):
+            est.partial_fit(X, y)
+            assert capsys.readouterr().out == "Iteration 1, loss = %.8f\n" % est.loss_
 
 
 # ---------------------------------------------------------------------- bad input

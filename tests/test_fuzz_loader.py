@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glassnet
+import hostile
 from glassnet.serialize import container
 from glassnet.tabular import TabularModel
 from glassnet.cli import main
@@ -302,6 +303,37 @@ def test_json_header_edits(originals, name, pick, value, delete, recompute):
         # whatever loads is usable
         P = model.predict_proba(np.zeros((2, *(model.input_shape or (3,)))))
         assert P.shape[0] == 2
+
+
+@settings(FUZZ, max_examples=60)
+@given(
+    name=which,
+    compression=st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]),
+    repeat=st.integers(1, 5000),
+    extra=st.booleans(),
+    depth=st.sampled_from([0, 60, 70, 500, 995]),
+    string=st.sampled_from([0, 65536, 65537, 10**6]),
+    declared=st.sampled_from([None, 2**20, 2**31, 2**32 - 1]),
+)
+def test_hostile_containers(originals, name, compression, repeat, extra, depth, string, declared):
+    """Checksums recomputed around what would cost memory, time or a traceback: compressed members,
+    names listed many times, members nobody listed, deep or long headers, sizes larger than the file.
+    Each is refused, or (within the limits) loads; never an exception of another kind."""
+    folder, files = originals
+    header, blobs = hostile.members(files[name])
+    header["arrays"] = header["arrays"] * repeat
+    if string:
+        header["meta"]["note"] = "x" * string
+    extras = [("arrays/unlisted.npy", hostile.npy(np.arange(3.0)))] if extra else []
+    data = hostile.rezip(header, blobs, compression=compression, extra=extras)
+    if depth:
+        data = hostile.deep_header(data, depth)
+    if declared:
+        data = hostile.declared_size(data, container.HEADER_NAME, declared)
+    model = _load(folder, data)
+    hostile_parts = (compression != zipfile.ZIP_STORED or repeat > 1 or extra or depth > 64
+                     or string > container.LIMITS["string"] or declared)
+    assert model is None or not hostile_parts
 
 
 def test_a_pickled_array_is_never_unpickled(originals, monkeypatch):

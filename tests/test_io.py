@@ -1,9 +1,12 @@
 """Saving and loading: round trips, atomic writes, and every way a file can be refused."""
 
+import errno
 import io as stdio
 import json
 import os
 import pickle
+import stat
+import threading
 import warnings
 import zipfile
 
@@ -303,12 +306,69 @@ def test_estimator_sizes_that_disagree_with_the_weights_are_refused_before_alloc
 
 
 def test_a_write_removes_temporary_files_left_by_killed_writers_only(tmp_path):
+    """A temporary counts as a live writer's while someone holds its lock, whatever process id (in
+    whatever PID namespace, on whatever machine) wrote it; liveness is never guessed from a PID."""
+    import fcntl
+
     target = tmp_path / "m.glassnet"
-    dead = tmp_path / ".m.glassnet.4194305.abc123.tmp"  # above Linux's largest process id: never alive
-    alive = tmp_path / f".m.glassnet.{os.getpid()}.def456.tmp"  # a write in progress in this process
-    other = tmp_path / ".n.glassnet.4194305.abc123.tmp"  # another file's temporary
+    dead = tmp_path / ".m.glassnet.abc123.tmp"  # nobody holds it: its writer was killed
+    alive = tmp_path / f".m.glassnet.{os.getpid() + 10**6}.def456.tmp"  # a writer elsewhere holds it
+    other = tmp_path / ".n.glassnet.abc123.tmp"  # another file's temporary
     for p in (dead, alive, other):
         p.write_bytes(b"partial")
-    atomic.atomic_write(target, b"complete")
+    with open(alive, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        atomic.atomic_write(target, b"complete")
+        assert alive.exists()
     assert target.read_bytes() == b"complete"
-    assert not dead.exists() and alive.exists() and other.exists()
+    assert not dead.exists() and other.exists()
+
+
+def test_a_write_keeps_the_destination_mode_and_its_link(tmp_path):
+    target = tmp_path / "m.glassnet"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o600)
+    link = tmp_path / "link.glassnet"
+    link.symlink_to(target)
+    atomic.atomic_write(link, b"new")
+    assert link.is_symlink() and target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_a_long_valid_name_gets_a_valid_temporary_name(tmp_path):
+    target = tmp_path / ("é" * 120 + ".glassnet")  # 250 bytes: valid, but not with a prefix and suffix
+    atomic.atomic_write(target, b"x")
+    assert target.read_bytes() == b"x" and os.listdir(tmp_path) == [target.name]
+
+
+def test_devices_and_fifos_are_written_directly_never_replaced(tmp_path):
+    # A device node of our own (never /dev/null itself: a regression run as root would replace it).
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        null = None  # not allowed to make device nodes here: the FIFO below still checks the rule
+    if null is not None:
+        atomic.atomic_write(null, b"gone")
+        assert stat.S_ISCHR(os.stat(null).st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    atomic.atomic_write(fifo, b"through the pipe")
+    reader.join(10)
+    assert got == [b"through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    target = tmp_path / "m.glassnet"
+    target.write_bytes(b"old")
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as caught:
+        atomic.atomic_write(target, b"new")
+    assert caught.value.filename == str(target.resolve()) and "No space left on device" in str(caught.value)
+    assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.glassnet"]

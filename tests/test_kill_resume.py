@@ -153,3 +153,31 @@ def test_sigkill_at_random_moments_and_inside_writes_then_resume_gives_identical
     ]
     resumed = glassnet.load(out / "model.glassnet").net.get_weights()
     assert np.array_equal(resumed, expected)
+
+
+def test_sigterm_stops_like_ctrl_c_and_keeps_the_run(tmp_path):
+    """What docker stop, Kubernetes, Slurm and systemd send: the run stops after the batch, keeps its
+    best weights and writes model and report, and the checkpoint beside them still resumes. (SIGHUP,
+    from a closed terminal, in test_cli_train.py.)"""
+    signum = signal.SIGTERM
+    out = tmp_path / "run"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in [SRC, os.environ.get("PYTHONPATH", "")] if p))
+    argv = [a if a != str(EPOCHS) else "100000" for a in TRAIN]
+    proc = subprocess.Popen([sys.executable, "-m", "glassnet.cli", *argv, "--out", str(out)], env=env,
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):
+        if (out / "checkpoint.glassnet").exists() or proc.poll() is not None:
+            break
+        try:
+            proc.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            pass
+    proc.send_signal(signum)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 128 + signum
+    assert f"interrupted by {signal.Signals(signum).name} in epoch" in err and "Traceback" not in err
+    assert isinstance(glassnet.load(out / "model.glassnet"), TabularModel)
+    assert (out / "report.html").exists()
+    from glassnet.tabular import Run
+
+    assert Run.resume(out).epochs_done >= 1  # the checkpoint belongs to the model beside it

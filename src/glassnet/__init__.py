@@ -33,9 +33,10 @@ _EXPORTS = {
     "MLPRegressor": "glassnet.estimators",
     "NeuralNetClassifier": "glassnet.estimators",
     "NeuralNetRegressor": "glassnet.estimators",
+    "export_onnx": "glassnet.export",
 }
 _SUBPACKAGES = ("nn", "optim", "training", "serialize", "estimators", "tabular", "datasets", "plotting",
-                "experiments", "persist", "sweep", "cli")
+                "experiments", "persist", "export", "sweep", "cli")
 
 
 def __getattr__(name):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from .serialize.container import ModelFileError, read_file, write_file
 
 
@@ -26,7 +28,14 @@ def _sequential(meta, arrays, path):
 
 def _estimator(meta, arrays, path):
     from .estimators.persistence import estimator_from_state
+    from .serialize.network import MAX_LAYERS
 
+    # Each hidden layer costs time to build whatever its width: count them before building any.
+    sizes = meta.get("params", {}).get("hidden_layer_sizes") if isinstance(meta, dict) and isinstance(
+        meta.get("params"), dict) else None
+    if isinstance(sizes, list) and len(sizes) > MAX_LAYERS:
+        raise ModelFileError(path, "corrupted", f"the estimator it describes has {len(sizes):,} hidden layers, more "
+                             f"than the {MAX_LAYERS:,} a glassnet network may have.")
     return estimator_from_state(meta, arrays, path)
 
 
@@ -89,7 +98,27 @@ def from_state(kind, meta, arrays, path="<model>"):
     if loader is None:
         raise ModelFileError(path, "corrupted", f"it holds a glassnet {kind!r}, which this glassnet does not know "
                              f"how to load (it loads {', '.join(k for k in LOADERS if k != 'checkpoint')} files).")
-    return loader(meta, arrays, path)
+    obj = loader(meta, arrays, path)
+    _check_finite(obj, path)
+    return obj
+
+
+def _network(obj):
+    """The :class:`glassnet.nn.Sequential` inside a loaded model."""
+    for attribute in ("net", "_net"):  # a TabularModel's, a fitted estimator's
+        if hasattr(obj, attribute):
+            return getattr(obj, attribute)
+    return obj
+
+
+def _check_finite(obj, path):
+    """A model whose weights hold NaN or infinity predicts nothing but NaN: refuse it."""
+    net = _network(obj)
+    weights = getattr(net, "flat_params", None)
+    if weights is not None and not np.isfinite(weights).all():
+        bad = int(np.count_nonzero(~np.isfinite(weights)))
+        raise ModelFileError(path, "corrupted", f"the model's weights hold {bad:,} NaN or infinite values of "
+                             f"{weights.size:,}, so it cannot predict (was it saved from a run that diverged?).")
 
 
 def load(path):

@@ -3,7 +3,8 @@
 Each module provides ``add_parser(subparsers)`` and ``run(args) -> int``, and imports what its command
 needs inside ``run``, so that building the parser (``--help``, ``--version``) loads neither
 scikit-learn nor matplotlib. Errors a user can fix (``ValueError``, ``OSError``, ...) are printed as
-one ``glassnet: error: ...`` line with exit code 2; ``--debug`` shows the traceback instead. Ctrl-C
+one ``glassnet: error: ...`` line with exit code 2, as is running out of memory (with what was asked
+for); ``--debug`` shows the traceback instead. Ctrl-C
 at any moment prints one line, ``glassnet: interrupted``, with exit code 130.
 """
 
@@ -14,9 +15,9 @@ import os
 import sys
 
 from .._version import __version__
-from . import evaluate, experiment, info, playground, predict, sweep, train
+from . import evaluate, experiment, export, info, playground, predict, sweep, train
 
-COMMANDS = [train, evaluate, predict, info, experiment, sweep, playground]
+COMMANDS = [train, evaluate, predict, info, export, experiment, sweep, playground]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,10 +43,18 @@ def main(argv=None) -> int:
         # Whoever read our output stopped early (``glassnet info MODEL | head``): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (ValueError, TypeError, OSError, FloatingPointError) as exc:
+    except (ValueError, TypeError, OSError, FloatingPointError, ImportError) as exc:
         if args is None or args.debug:
             raise
         print(f"glassnet: error: {_describe(exc)}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:
+        if args is not None and args.debug:
+            raise
+        # NumPy's message says what was asked for: "Unable to allocate 763. MiB for an array with shape ..."
+        asked = str(exc) or "an allocation failed"
+        print(f"glassnet: error: out of memory: {_describe(asked)}; ask for less (fewer or narrower --layers, a "
+              "smaller --batch-size or less data).", file=sys.stderr)
         return 2
 
 

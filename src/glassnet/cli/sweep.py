@@ -63,6 +63,9 @@ def run(args) -> int:
             raise ValueError(f"{name} must be at least {2 if name == '--cv' else 1}, got {value}.")
     if args.n_jobs == 0:
         raise ValueError("--n-jobs must be a positive number of workers or -1 for all cores, got 0.")
+    from ..serialize.atomic import refuse_inputs
+
+    refuse_inputs(args.out, "--out", {"the input --csv": args.csv})
     grid = sweep.parse_grid(args.param)
     fixed = {k: v[0] for k, v in grid.items() if len(v) == 1}
     grid = {k: v for k, v in grid.items() if len(v) > 1}

@@ -50,6 +50,8 @@ def add_parser(subparsers):
                      help="save the full training state to DIR/checkpoint.glassnet every N epochs")
     out.add_argument("--resume", metavar="DIR",
                      help="continue the run whose checkpoint is in DIR (other options are ignored)")
+    out.add_argument("--overwrite", action="store_true",
+                     help="write into --out even if it holds files glassnet did not write")
     out.add_argument("--quiet", action="store_true", help="no progress bar and no messages")
     p.set_defaults(run=run)
 
@@ -67,9 +69,15 @@ def _config(args):
     )
 
 
+# What stops a run as Ctrl-C does: docker stop, Kubernetes, Slurm and systemd send SIGTERM; a closed
+# terminal or ssh session SIGHUP.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 @contextlib.contextmanager
 def sigint_requests(flag):
-    """While active, the first Ctrl-C calls ``flag.request()``; a second one interrupts at once."""
+    """While active, the first Ctrl-C, SIGTERM or SIGHUP calls ``flag.request(name)``; a second one
+    interrupts at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -77,19 +85,29 @@ def sigint_requests(flag):
     def handler(signum, frame):
         if flag.requested:
             raise KeyboardInterrupt
-        flag.request()
+        flag.request(signal.Signals(signum).name)
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
+def _remove_own_folder(out):
+    """Remove a folder this run created, if nothing but the run's marker is in it."""
+    from ..tabular.outputs import MARKER_NAME, remove_if_empty
+
+    if os.listdir(out) == [MARKER_NAME]:
+        os.remove(os.path.join(out, MARKER_NAME))
+    remove_if_empty(out)
 
 
 def run(args) -> int:
     from ..tabular import Run
     from ..tabular.model import SPLITS
-    from ..tabular.outputs import prepare_out, remove_if_empty, write_outputs
+    from ..tabular.outputs import prepare_out, remove_if_empty, start_run, write_outputs
     from ..training import DivergenceError
 
     say = (lambda *a, **k: None) if args.quiet else (lambda *a, **k: print(*a, **k))
@@ -102,9 +120,10 @@ def run(args) -> int:
         config = _config(args)
         name = os.path.splitext(os.path.basename(config.csv))[0] if config.csv else config.dataset
         out = args.out or os.path.join("out", name)
-        created = prepare_out(out)
+        created = prepare_out(out, overwrite=args.overwrite)
         try:
             job = Run(config, out)
+            start_run(out, job.run_id)
         except BaseException:
             if created:
                 remove_if_empty(out)
@@ -121,10 +140,23 @@ def run(args) -> int:
         # Nothing of this run is written: the model, metrics and report would describe a broken
         # network. Checkpoints written before the divergence stay, each a complete earlier state.
         if created:
-            remove_if_empty(out)
+            _remove_own_folder(out)
         raise ValueError(f"training diverged: {exc}; try a smaller --learning-rate. No model, metrics or report "
                          f"was written to {out}.") from None
-    model_path = write_outputs(job, out)
+    except BaseException:
+        if created:
+            _remove_own_folder(out)
+        raise
+    try:
+        model_path = write_outputs(job, out)
+    except OSError as exc:  # a full disk, say: name the file, and say what is kept
+        checkpoint = os.path.join(out, "checkpoint.glassnet")
+        kept = (f"the last checkpoint, {checkpoint}, is kept: free some space and continue it with "
+                f"`glassnet train --resume {out}`" if os.path.isfile(checkpoint)
+                else "no checkpoint was written (--checkpoint-every N writes one)")
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise type(exc)(f"training finished but its results could not be written ({where}"
+                        f"{exc.strerror or exc}); {kept}.") from None
     res = job.results
     key = "accuracy" if job.task == "classification" else "r2"
     scores = ", ".join(f"{part} {key} {res[part][key]:.4f}" for part in SPLITS if part in res)
@@ -132,7 +164,7 @@ def run(args) -> int:
     if job.interrupted:  # said even with --quiet: the run did not do what was asked
         print(f"glassnet: training {job.interrupted}; kept the best weights so far (epoch {res['best_epoch']}) "
               f"and wrote {files} in {out}", file=sys.stderr)
-        return 130
+        return 128 + getattr(signal, job.interrupt.signal, signal.SIGINT)
     say(f"{res['epochs_run']} epochs in {res['training_time_s']:.1f} s ({res['stop_reason']}); {scores}")
     say(f"wrote {files} (in {out})")
     return 0

@@ -29,7 +29,7 @@ def fit_lbfgs(est, X, Y, sample_weight):
         return loss, net.flat_grads.astype(np.float64)
 
     bar = None
-    if est.verbose:
+    if est.progress_bar:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=est.max_iter, desc=f"{type(est).__name__} (lbfgs)", unit="iter", file=sys.stderr)

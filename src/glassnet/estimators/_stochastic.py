@@ -71,6 +71,33 @@ class SklearnEpoch(Callback):
             loop.optimizer.lr = est.learning_rate_init / (est.t_ + 1) ** est.power_t
 
 
+class SklearnVerbose(Callback):
+    """``verbose``: the lines scikit-learn's MLP prints to standard output, character for character
+    (scripts and notebooks parse them): ``Iteration N, loss = ...`` after each epoch, ``Validation
+    score: ...`` with early stopping, and the message of the ``tol``/``n_iter_no_change`` rule when it
+    stops training or divides an adaptive rate. It runs right after that rule's :class:`EarlyStopping`."""
+
+    def __init__(self, est, stopper):
+        self.est, self.stopper = est, stopper
+        self.lr = None
+
+    def on_epoch_begin(self, loop):
+        self.lr = loop.optimizer.lr
+
+    def on_epoch_end(self, loop):
+        est = self.est
+        print("Iteration %d, loss = %.8f" % (est.n_iter_, est.loss_))
+        if est.early_stopping:
+            print("Validation score: %f" % est.validation_scores_[-1])
+        what = "Validation score" if est.early_stopping else "Training loss"
+        msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (what, est.tol, est.n_iter_no_change)
+        adaptive = self.stopper.lr_divisor is not None
+        if loop.stopping and loop.history.stop_reason == self.stopper.reason:
+            print(msg + (" Learning rate too small. Stopping." if adaptive else " Stopping."))
+        elif adaptive and loop.optimizer.lr < self.lr:
+            print(msg + " Setting learning rate to %f" % loop.optimizer.lr)
+
+
 def fit_stochastic(est, X, Y, sample_weight, incremental):
     """Train ``est._net`` on ``(X, Y)``: ``max_iter`` epochs, or one for ``partial_fit``."""
     if est.early_stopping and incremental:
@@ -103,8 +130,11 @@ def fit_stochastic(est, X, Y, sample_weight, incremental):
     est._stopper = make_stopper(est)  # the current settings, and the count so far when continuing
     if previous is not None and previous.monitor == est._stopper.monitor:
         est._stopper.restore(*previous.state())
-    callbacks = [SklearnEpoch(est, validation), est._stopper, *(est.callbacks or ())]
-    if est.verbose and not incremental:
+    callbacks = [SklearnEpoch(est, validation), est._stopper]
+    if est.verbose:
+        callbacks.append(SklearnVerbose(est, est._stopper))
+    callbacks.extend(est.callbacks or ())
+    if est.progress_bar and not incremental:
         callbacks.append(ProgressBar(total=est.max_iter, desc=type(est).__name__, file=sys.stderr))
     est.n_iter_ = 0
     est._history.stop_reason = None

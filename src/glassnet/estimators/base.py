@@ -11,15 +11,17 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..nn import Dense, Dropout, Sequential, initializers, layers
-from ..nn.checks import FLOAT_DTYPES, check_scale
+from ..nn.checks import FLOAT_DTYPES, check_scale, check_X
 from ..training import History
 from ._layers import LAYER_PREFIX, as_rows, build_layers, check_layer_params, layer_params, store_layer_params
+from .weights import WeightList, assign_all, dense_layers
 
 HIDDEN_ACTIVATIONS = ("identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu", "gelu", "rbf")
 STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -59,6 +61,7 @@ class BaseNeuralNet(BaseEstimator):
         "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
         # extras
         "callbacks": [None, list, tuple],
+        "progress_bar": ["boolean"],
         "early_stopping_metric": [StrOptions({"score", "loss"})],
         # strings only, so that get_params() stays JSON-serialisable
         "dtype": [None, StrOptions(set(FLOAT_DTYPES))],
@@ -166,8 +169,7 @@ class BaseNeuralNet(BaseEstimator):
         X, sample_shape = self._as_rows(X, reset=first_pass)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._resolve_dtype(X.dtype) if first_pass else self._net.dtype.type
-        check_scale(X, dtype)  # before the cast, so the message shows the caller's value
-        X = np.ascontiguousarray(X, dtype=dtype)
+        X = self._as_network_input(X, dtype)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         sample_weight = self._extra_sample_weight(Y, sample_weight, incremental)
@@ -208,13 +210,20 @@ class BaseNeuralNet(BaseEstimator):
         """Network outputs (probabilities, or values for regression) for validated ``X``."""
         check_is_fitted(self)
         X, _ = self._as_rows(X, reset=False)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        check_scale(X, self._net.dtype)
-        X = np.asarray(X, dtype=self._net.dtype)
-        return self._outputs(self._as_samples(X))
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=False)
+        return self._outputs(self._as_samples(self._as_network_input(X, self._net.dtype)))
+
+    @staticmethod
+    def _as_network_input(X, dtype):
+        """Validated ``X`` checked for scale and cast to ``dtype``: C-contiguous, or CSR when sparse
+        (never densified: only the first layer's products see it)."""
+        if sp.issparse(X):
+            return check_X(X, dtype=dtype)
+        check_scale(X, dtype)  # before the cast, so the message shows the caller's value
+        return np.ascontiguousarray(X, dtype=dtype)
 
     def _as_samples(self, X):
-        """Rows reshaped (a view) to the samples the network takes; rows stay as they are."""
+        """Rows reshaped (a view) to the samples the network takes; rows (and sparse rows) stay as they are."""
         shape = self._net.input_shape
         return X if tuple(X.shape[1:]) == shape else X.reshape(X.shape[0], *shape)
 
@@ -236,20 +245,7 @@ class BaseNeuralNet(BaseEstimator):
         store_layer_params(self, {k: params.pop(k) for k in [k for k in params if k.startswith(LAYER_PREFIX)]})
         return super().set_params(**params)
 
-    # ------------------------------------------------------------------ pickling and saving
-    def __getstate__(self):
-        state = super().__getstate__()
-        state = dict(state)
-        # coefs_ and intercepts_ are views of the network's buffer; rebuilt on unpickling
-        state.pop("coefs_", None)
-        state.pop("intercepts_", None)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "_net" in self.__dict__:
-            self._bind_attributes()
-
+    # ------------------------------------------------------------------ saving
     def _get_extra_state(self, meta, arrays):
         """Subclasses add what they need to rebuild (see :mod:`.persistence`)."""
 
@@ -259,6 +255,7 @@ class BaseNeuralNet(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -323,8 +320,50 @@ class MLPLayers:
         return X, None  # rows only, as scikit-learn's MLPs: N-D input gets check_array's message
 
     def _bind_attributes(self):
-        """Point ``coefs_`` and ``intercepts_`` at the network's weights (views, not copies)."""
-        dense = [layer for layer in self._net.layers if isinstance(layer, Dense)]
-        self.coefs_ = [layer.params["W"] for layer in dense]
-        self.intercepts_ = [layer.params["b"] for layer in dense]
-        self.n_layers_ = len(dense) + 1
+        self.n_layers_ = len(dense_layers(self._net)) + 1
+
+    # scikit-learn's fitted weights: views into the network, and assignments are copied into it
+    @property
+    def coefs_(self):
+        """Weight matrices, ``coefs_[i]`` of shape (n_inputs, n_outputs) of layer ``i``."""
+        return WeightList(self._fitted_net("coefs_"), "W")
+
+    @coefs_.setter
+    def coefs_(self, arrays):
+        assign_all(self._fitted_net("coefs_"), "W", arrays)
+
+    @property
+    def intercepts_(self):
+        """Bias vectors, ``intercepts_[i]`` of shape (n_outputs,) of layer ``i``."""
+        return WeightList(self._fitted_net("intercepts_"), "b")
+
+    @intercepts_.setter
+    def intercepts_(self, arrays):
+        assign_all(self._fitted_net("intercepts_"), "b", arrays)
+
+    def _fitted_net(self, name):
+        net = self.__dict__.get("_net")
+        if net is None:
+            # AttributeError, so that hasattr() and check_is_fitted see an unfitted estimator
+            raise AttributeError(
+                f"{type(self).__name__} has no {name} before it is fitted: call fit or partial_fit first "
+                "(the layer sizes come from the data)."
+            )
+        return net
+
+    # ------------------------------------------------------------------ scikit-learn's models
+    @classmethod
+    def from_sklearn(cls, fitted):
+        """A glassnet estimator with the weights, classes, settings and fitted attributes of a fitted
+        scikit-learn MLP (of the same kind): it predicts what ``fitted`` predicts, and is ready for
+        ``partial_fit``, a warm-started ``fit``, dropout or :func:`glassnet.save`."""
+        from .sklearn_bridge import from_sklearn
+
+        return from_sklearn(cls, fitted)
+
+    def to_sklearn(self):
+        """The scikit-learn MLP with this model's weights, classes and settings; a ``ValueError`` names
+        the settings scikit-learn does not have (a glassnet activation, dropout, class weights, ...)."""
+        from .sklearn_bridge import to_sklearn
+
+        return to_sklearn(self)

@@ -88,6 +88,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         max_fun=15000,
         class_weight=None,
         callbacks=None,
+        progress_bar=False,
         early_stopping_metric="score",
         dtype=None,
         **layers__kwargs,
@@ -117,6 +118,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
         self.max_fun = max_fun
         self.class_weight = class_weight
         self.callbacks = callbacks
+        self.progress_bar = progress_bar
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype
         store_layer_params(self, layers__kwargs)
@@ -136,7 +138,7 @@ class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
     # ------------------------------------------------------------------ data
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=reset,
+            self, X, y, multi_output=True, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -285,6 +287,9 @@ class MLPClassifier(MLPLayers, NeuralNetClassifier):
         :class:`glassnet.training.Callback` objects, which see every event of the training loop, or
         plain functions ``f(loop)`` called after each epoch (``loop.history`` has ``"loss"`` and, with
         early stopping, ``"val_loss"`` and ``"val_score"``); one returning True stops training.
+    progress_bar : bool, default=False
+        A tqdm bar over the epochs (L-BFGS iterations for ``solver="lbfgs"``) on standard error, showing
+        the loss. ``verbose`` prints scikit-learn's lines instead; the two can be combined.
     early_stopping_metric : {"score", "loss"}, default="score"
         What early stopping monitors on the validation split: accuracy (scikit-learn's rule) or the
         validation loss. Either way the best epoch's weights are restored.
@@ -332,6 +337,7 @@ class MLPClassifier(MLPLayers, NeuralNetClassifier):
         dropout=0.0,
         class_weight=None,
         callbacks=None,
+        progress_bar=False,
         early_stopping_metric="score",
         dtype=None,
     ):
@@ -361,5 +367,6 @@ class MLPClassifier(MLPLayers, NeuralNetClassifier):
         self.dropout = dropout
         self.class_weight = class_weight
         self.callbacks = callbacks
+        self.progress_bar = progress_bar
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype

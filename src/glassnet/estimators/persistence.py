@@ -44,7 +44,7 @@ def estimator_state(est):
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"cannot save this {name}: its parameters must be plain values (numbers, strings, None, "
-            f"lists), but {exc}; pass random_state as an int, for example."
+            f"lists, NumPy numbers and arrays, a RandomState), but {exc}."
         ) from None
     meta, arrays = fitted_state(est)
     return {"class": name, "params": params, "state": meta}, {f"state.{k}": v for k, v in arrays.items()}
@@ -134,17 +134,42 @@ def set_fitted_state(est, meta, arrays, path="<model>"):
 
 
 def _encode_param(value):
-    """A parameter as plain JSON; a dict (``class_weight``) as ``{"__items__": [[key, value], ...]}``,
-    because JSON objects only have string keys and class labels are often integers."""
+    """A parameter as plain JSON. A dict (``class_weight``) becomes ``{"__items__": [[key, value], ...]}``,
+    because JSON objects only have string keys and class labels are often integers; a
+    ``numpy.random.RandomState`` (``random_state`` from a search over SciPy distributions) becomes
+    ``{"__random_state__": {...}}``, its Mersenne Twister state at saving time. NumPy scalars and arrays
+    become numbers and lists."""
     if isinstance(value, dict):
         return {"__items__": [[jsonable(k), jsonable(v)] for k, v in value.items()]}
+    if isinstance(value, np.random.RandomState):
+        kind, keys, pos, has_gauss, cached_gaussian = value.get_state()
+        return {"__random_state__": {"kind": kind, "keys": keys.tolist(), "pos": int(pos),
+                                     "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)}}
     return jsonable(value)
 
 
 def _decode_param(value):
     if isinstance(value, dict) and set(value) == {"__items__"} and isinstance(value["__items__"], list):
         return {k: v for k, v in value["__items__"]}
+    if isinstance(value, dict) and set(value) == {"__random_state__"}:
+        return _random_state(value["__random_state__"])
     return value
+
+
+def _random_state(state):
+    """The ``RandomState`` :func:`_encode_param` described; ``ValueError`` for anything else."""
+    if not isinstance(state, dict) or state.get("kind") != "MT19937":
+        raise ValueError("random_state holds an unknown generator state (expected MT19937).")
+    keys = state.get("keys")
+    if not (isinstance(keys, list) and len(keys) == 624
+            and all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < 2**32 for k in keys)):
+        raise ValueError("random_state's generator state must hold 624 unsigned 32-bit keys.")
+    pos, has_gauss, cached = state.get("pos"), state.get("has_gauss"), state.get("cached_gaussian")
+    if not (isinstance(pos, int) and 0 <= pos <= 624 and has_gauss in (0, 1) and isinstance(cached, float)):
+        raise ValueError("random_state's generator state has an invalid position or cached value.")
+    rng = np.random.RandomState()
+    rng.set_state(("MT19937", np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
+    return rng
 
 
 __all__ = ["estimator_from_state", "estimator_state"]

@@ -64,6 +64,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         max_fun=15000,
         huber_delta=1.0,
         callbacks=None,
+        progress_bar=False,
         early_stopping_metric="score",
         dtype=None,
         **layers__kwargs,
@@ -94,6 +95,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
         self.max_fun = max_fun
         self.huber_delta = huber_delta
         self.callbacks = callbacks
+        self.progress_bar = progress_bar
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype
         store_layer_params(self, layers__kwargs)
@@ -101,7 +103,7 @@ class NeuralNetRegressor(RegressorMixin, BaseNeuralNet):
     # ------------------------------------------------------------------ data
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
+            self, X, y, multi_output=True, accept_sparse=("csr", "csc"), y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -206,6 +208,7 @@ class MLPRegressor(MLPLayers, NeuralNetRegressor):
         dropout=0.0,
         huber_delta=1.0,
         callbacks=None,
+        progress_bar=False,
         early_stopping_metric="score",
         dtype=None,
     ):
@@ -236,5 +239,6 @@ class MLPRegressor(MLPLayers, NeuralNetRegressor):
         self.dropout = dropout
         self.huber_delta = huber_delta
         self.callbacks = callbacks
+        self.progress_bar = progress_bar
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype

@@ -2,12 +2,14 @@
 
 ``X`` may be a NumPy array or memmap (a block is a slice, read from disk only when it is used) or a
 Dask array (a block is one of its row chunks, computed only when it is used). Either way no more than
-one block of data is in memory at once, besides the network's own batch buffers.
+one block of data is in memory at once, besides the network's own batch buffers. A SciPy sparse
+matrix gives sparse blocks (CSR row slices), which ``partial_fit`` takes as they are.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier as sklearn_is_classifier
 
 from ..nn.checks import check_positive_int
@@ -18,7 +20,7 @@ def iter_blocks(X, y=None, block_size=None):
 
     Parameters
     ----------
-    X : ndarray, numpy.memmap or dask.array.Array of shape (n_samples, n_features)
+    X : ndarray, numpy.memmap, SciPy sparse matrix or dask.array.Array of shape (n_samples, n_features)
     y : array-like or dask array of shape (n_samples,) or (n_samples, n_outputs), or None
     block_size : int or None
         Rows per block. ``None`` uses a Dask array's own row chunks, or 10,000 rows for NumPy input.
@@ -38,10 +40,12 @@ def iter_blocks(X, y=None, block_size=None):
             start += rows
             yield Xb, yb
         return
+    if sp.issparse(X):
+        X = X.tocsr()  # row slices: cheap for CSR, not for CSC
     n = X.shape[0]
     step = block_size or 10_000
     for start in range(0, n, step):
-        Xb = np.asarray(X[start : start + step])
+        Xb = X[start : start + step] if sp.issparse(X) else np.asarray(X[start : start + step])
         yield Xb, (None if y is None else _rows(y, start, start + step))
 
 
@@ -87,9 +91,9 @@ def partial_fit_blocks(estimator, X, y, *, block_size=None, epochs=1, classes=No
         for Xb, yb in iter_blocks(X, y, block_size):
             kwargs = {}
             if sample_weight is not None:
-                kwargs["sample_weight"] = np.asarray(sample_weight[start : start + len(Xb)])
+                kwargs["sample_weight"] = np.asarray(sample_weight[start : start + Xb.shape[0]])
             if is_classifier and classes is not None:
                 kwargs["classes"] = classes
             estimator.partial_fit(Xb, yb, **kwargs)
-            start += len(Xb)
+            start += Xb.shape[0]
     return estimator

@@ -6,6 +6,7 @@ import inspect
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 
 FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -73,8 +74,11 @@ def check_X(X, *, input_shape: tuple | None = None, dtype=np.float64, name: str 
 
     ``input_shape`` is the shape of one sample (``(n_features,)`` for rows); ``None`` accepts any
     array of at least two dimensions. No copy is made when ``X`` already is a C-contiguous array of
-    ``dtype``.
+    ``dtype``. A SciPy sparse matrix or array of rows is returned as CSR of ``dtype`` (see
+    :mod:`glassnet.nn.sparse`).
     """
+    if sp.issparse(X):
+        return check_sparse_X(X, input_shape=input_shape, dtype=dtype, name=name)
     if isinstance(X, np.ndarray) and X.dtype == object or not isinstance(X, np.ndarray) and _is_ragged(X):
         raise ValueError(f"{name} must be a 2-D array of numbers; got an object or ragged array.")
     try:
@@ -133,6 +137,54 @@ def check_scale(arr: np.ndarray, dtype=np.float64, name: str = "X") -> None:
             f"{_where(bad)}; the limit for {np.dtype(dtype).name} is {limit:.3g}): the inputs look unscaled. "
             "Standardise them first, e.g. with sklearn.preprocessing.StandardScaler."
         )
+
+
+def check_sparse_X(X, *, input_shape=None, dtype=np.float64, name="X"):
+    """Validate a sparse batch of rows and return it as CSR of ``dtype`` (no copy when it already is)."""
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D of shape (n_samples, n_features), got a sparse {X.ndim}-D {X.format}.")
+    if input_shape is not None and len(input_shape) != 1:
+        raise ValueError(
+            f"{name} is a sparse matrix, which holds rows of features, but this network expects samples of shape "
+            f"{tuple(input_shape)}; pass a dense array."
+        )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must contain numbers, got a sparse matrix of dtype {X.dtype}.")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {X.shape}); at least 1 is required.")
+    if input_shape is not None and X.shape[1] != input_shape[0]:
+        raise ValueError(f"{name} has {X.shape[1]} features, but this network expects {input_shape[0]}.")
+    X = X.tocsr() if X.format != "csr" else X
+    check_sparse_scale(X, dtype, name)
+    return X.astype(dtype, copy=False)
+
+
+def check_sparse_scale(X, dtype=np.float64, name="X") -> None:
+    """:func:`~glassnet.nn.checks.check_scale` for the stored values of a sparse matrix."""
+    data = X.data
+    if not data.size:
+        return
+    lo, hi = data.min(), data.max()
+    if data.dtype.kind == "f" and not (np.isfinite(lo) and np.isfinite(hi)):
+        row, col = _position(X, np.flatnonzero(~np.isfinite(data))[0])
+        raise ValueError(f"{name} contains NaN or infinity (first at row {row}, column {col}); "
+                         "remove or impute those values.")
+    limit = max_abs_input(dtype)
+    biggest = max(abs(float(lo)), abs(float(hi)))
+    if biggest > limit:
+        row, col = _position(X, np.flatnonzero(np.abs(data.astype(np.float64)) == biggest)[0])
+        raise ValueError(
+            f"{name} holds a value too large to train or predict on safely ({biggest:.3g} at row {row}, column "
+            f"{col}; the limit for {np.dtype(dtype).name} is {limit:.3g}): the inputs look unscaled. Scale them "
+            "first, e.g. with sklearn.preprocessing.MaxAbsScaler, which keeps them sparse."
+        )
+
+
+def _position(X, k):
+    """Row and column of the ``k``-th stored value of a CSR or CSC matrix."""
+    X = X.tocsr()
+    row = int(np.searchsorted(X.indptr, k, side="right") - 1)
+    return row, int(X.indices[k])
 
 
 def _where(index) -> str:

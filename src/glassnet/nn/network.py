@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import functional as F
 from .checks import as_float_dtype, check_positive_int, check_X, describe_shape
@@ -140,8 +141,14 @@ class Sequential:
 
     # ------------------------------------------------------------------ maths
     def forward(self, X, training=False):
-        """X : (n_samples, *input_shape) -> logits : (n_samples, *output_shape)."""
-        X = np.asarray(X, dtype=self.dtype)
+        """X : (n_samples, *input_shape) -> logits : (n_samples, *output_shape).
+
+        ``X`` may be a SciPy sparse matrix of rows when the first layer accepts one (``Dense``)."""
+        if sp.issparse(X):
+            self.check_sparse_input()
+            X = X.astype(self.dtype, copy=False)
+        else:
+            X = np.asarray(X, dtype=self.dtype)
         if self.input_shape is not None and X.shape[1:] != self.input_shape:
             raise ValueError(
                 f"X has shape {X.shape}, but this network expects {describe_shape(self.input_shape)}."
@@ -149,6 +156,14 @@ class Sequential:
         for layer in self.layers:
             X = layer.forward(X, training)
         return X
+
+    def check_sparse_input(self):
+        """Refuse sparse ``X`` unless the first layer takes it (only its products see ``X``)."""
+        if not self.layers[0].accepts_sparse:
+            raise TypeError(
+                f"X is a sparse matrix, but the network's first layer, {type(self.layers[0]).__name__}, needs a "
+                "dense array; start the network with a Dense layer, or pass X.toarray()."
+            )
 
     def backward(self, dY):
         """dY = dL/dlogits : (n_samples, *output_shape); fills every parameter gradient, returns dL/dX
@@ -192,6 +207,8 @@ class Sequential:
     def predict_proba(self, X, batch_size=4096):
         """The output function applied to the logits: probabilities for softmax and sigmoid outputs."""
         X = check_X(X, input_shape=self.input_shape, dtype=self.dtype)
+        if sp.issparse(X):
+            self.check_sparse_input()
         chunks = [self._output(self.forward(X[i : i + batch_size])) for i in range(0, X.shape[0], batch_size)]
         return np.concatenate(chunks, axis=0)
 

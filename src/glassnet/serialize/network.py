@@ -9,9 +9,15 @@ from ..nn.layers import LAYERS
 from ..nn.network import Sequential
 from .container import ModelFileError
 
+# More layers than any network glassnet trains; building each costs time, so a file that lists more
+# (a few bytes per one-unit layer) is refused before any is built, and glassnet never writes one.
+MAX_LAYERS = 10_000
+
 
 def network_state(net):
     """``(meta, arrays)`` describing a :class:`glassnet.Sequential`: layer configs and flat weights."""
+    if len(net.layers) > MAX_LAYERS:
+        raise ValueError(f"the network has {len(net.layers):,} layers; a glassnet file holds at most {MAX_LAYERS:,}.")
     layers = []
     for i, layer in enumerate(net.layers):
         name = type(layer).__name__
@@ -34,6 +40,9 @@ def network_from_state(meta, arrays, path="<network>"):
     is taken for it.
     """
     try:
+        if len(meta["layers"]) > MAX_LAYERS:
+            raise ValueError(f"it lists {len(meta['layers']):,} layers, more than the {MAX_LAYERS:,} a glassnet "
+                             "network may have")
         budget = int(arrays["weights"].size)
         layers = []
         for spec in meta["layers"]:

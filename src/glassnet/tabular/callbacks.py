@@ -17,13 +17,17 @@ class InterruptFlag(Callback):
     def __init__(self):
         self.requested = False
         self.where = None
+        self.signal = "SIGINT"
 
-    def request(self):
+    def request(self, signal="SIGINT"):
+        """Stop after the current batch; ``signal`` names what asked (SIGINT is Ctrl-C)."""
         self.requested = True
+        self.signal = signal
 
     def on_batch_end(self, loop):
         if self.requested:
-            self.where = f"interrupted in epoch {loop.epoch + 1}, after batch {loop.batch + 1}"
+            by = "" if self.signal == "SIGINT" else f" by {self.signal}"
+            self.where = f"interrupted{by} in epoch {loop.epoch + 1}, after batch {loop.batch + 1}"
             loop.stop(INTERRUPTED)
 
 

@@ -38,6 +38,7 @@ class Checkpoint:
     finished: bool
     elapsed_s: float
     fingerprint: str
+    run_id: str
 
 
 def write_checkpoint(path, cp: Checkpoint) -> None:
@@ -64,6 +65,7 @@ def write_checkpoint(path, cp: Checkpoint) -> None:
         "finished": cp.finished,
         "elapsed_s": cp.elapsed_s,
         "fingerprint": cp.fingerprint,
+        "run_id": cp.run_id,
     }
     write_file(path, KIND, meta, arrays)
 
@@ -87,7 +89,7 @@ def read_checkpoint(folder) -> Checkpoint:
             history={k: [float(v) for v in values] for k, values in meta["history"].items()},
             batch_loss=arrays["batch_loss"].tolist(), stop_reason=meta["stop_reason"], callbacks=callbacks,
             epochs_done=int(meta["epochs_done"]), finished=bool(meta["finished"]),
-            elapsed_s=float(meta["elapsed_s"]), fingerprint=str(meta["fingerprint"]),
+            elapsed_s=float(meta["elapsed_s"]), fingerprint=str(meta["fingerprint"]), run_id=str(meta["run_id"]),
         )
     except ModelFileError:
         raise

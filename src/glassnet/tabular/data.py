@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import datasets
 from ..nn.checks import max_abs_input
+from ..serialize.container import refuse_special
 
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
 MAX_AUTO_CLASSES = 20
@@ -95,6 +96,7 @@ def read_csv_rows(path):
     """Header and rows (lists of str) of a CSV file with a header line."""
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path!r} is a folder, not a CSV file.")
+    refuse_special(path, "CSV file")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no CSV file at {path!r}.")
     try:

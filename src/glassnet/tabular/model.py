@@ -109,7 +109,7 @@ class TabularModel:
             targets = TargetEncoder(meta["task"], meta["classes"], meta["target"])
             targets.classes_ = None if meta["classes"] is None else [str(c) for c in meta["classes"]]
             targets.mean_, targets.scale_ = float(meta["y_mean"]), float(meta["y_scale"])
-            model = cls(pre, net, targets, meta["info"])
+            model = cls(pre, net, targets, _checked_info(meta["info"]))
             model._check_consistent()
             return model
         except ModelFileError:
@@ -172,3 +172,17 @@ def metrics(model, X, y_encoded) -> dict:
         out["mae"] = float(skm.mean_absolute_error(true, pred))
         out["rmse"] = float(np.sqrt(skm.mean_squared_error(true, pred)))
     return out
+
+
+def _checked_info(info):
+    """The model's record, if it has the shape ``glassnet info`` and the report read: a dict whose
+    sections (and each split's metrics) are dicts."""
+    if not isinstance(info, dict):
+        raise ValueError(f"its record is a {type(info).__name__}, not a mapping")
+    for section in ("config", "data", "metrics", "versions", "history"):
+        if not isinstance(info.get(section, {}), dict):
+            raise ValueError(f"its record's {section!r} is a {type(info[section]).__name__}, not a mapping")
+    for part in SPLITS:
+        if not isinstance(info.get("metrics", {}).get(part, {}), dict):
+            raise ValueError(f"its record's metrics for {part!r} are not a mapping")
+    return info

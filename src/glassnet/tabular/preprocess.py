@@ -21,6 +21,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .data import CATEGORICAL, NUMERIC
 
+# One-hot encoding makes a column per category: an identifier column (a value per row) or a numeric
+# column read as text because of one typo would make thousands of inputs, and as many weights per
+# hidden unit. A categorical column may have at most this many categories, and at most half as many
+# as there are rows once it has more than ID_LIKE_ABOVE.
+MAX_CATEGORIES = 1000
+ID_LIKE_ABOVE = 100
+
 
 class Preprocessor(TransformerMixin, BaseEstimator):
     """Turns a DataFrame of the ``features`` columns into the float matrix a network takes.
@@ -67,6 +74,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         for name in categorical:
             if frame[name].isna().all():
                 raise ValueError(f"column {name!r} has no values in the training data; drop it.")
+            _check_cardinality(name, frame[name])
         self.median_ = self.mean_ = self.scale_ = np.zeros(0)
         if numeric:
             pipe = make_pipeline(SimpleImputer(strategy="median"), StandardScaler()).fit(self._numbers(frame))
@@ -129,3 +137,23 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         pre.categories_ = {k: list(v) for k, v in meta["categories"].items()}
         pre.n_features_in_ = len(pre.features)
         return pre
+
+
+def _check_cardinality(name, column):
+    """Raise ValueError when ``column`` has too many categories to one-hot encode, saying whether it
+    looks like an identifier or like numbers with a few typos."""
+    values = column.dropna().astype(str)
+    distinct = values.nunique()
+    if distinct <= MAX_CATEGORIES and (distinct <= ID_LIKE_ABOVE or 2 * distinct <= len(column)):
+        return
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() >= 0.9 * len(values):
+        typos = ", ".join(repr(v) for v in values[numbers.isna()].unique()[:3])
+        hint = (f"; {int(numbers.notna().sum()):,} of its {len(values):,} values are numbers, so it was read as text "
+                f"because of {typos}: fix those values to use it as a number")
+    else:
+        hint = "; it looks like an identifier, which predicts nothing: drop it from the CSV"
+    raise ValueError(f"column {name!r} has {distinct:,} distinct values in {len(column):,} rows, too many categories to "
+                     f"one-hot encode (at most {MAX_CATEGORIES:,}, and at most half the rows){hint}.")

@@ -10,21 +10,29 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import uuid
 
 import numpy as np
 
 from ..nn import Dense, Dropout, Sequential, losses
 from ..nn import layers as nn_layers
 from ..optim import optimizers
+from ..serialize.container import ModelFileError, read_file
 from ..training import EarlyStopping, History, ProgressBar, fit
 from .callbacks import INTERRUPTED, Checkpointer, InterruptFlag, KeepBestOnInterrupt, Score
 from .checkpoint import CHECKPOINT_NAME, Checkpoint, read_checkpoint, write_checkpoint
 from .config import TrainConfig
 from .data import infer_task, load_dataset, read_csv
 from .model import TabularModel, metrics
+from .outputs import MODEL_NAME
 from .preprocess import Preprocessor
 from .split import split_rows
 from .targets import TargetEncoder
+
+
+# More classes than this, and more than half as many as rows, is not what an automatic choice of
+# classification should make of a target.
+MANY_CLASSES = 50
 
 
 class Run:
@@ -59,7 +67,8 @@ class Run:
             if len(rows):
                 self.X[part] = self.model.transform(self.dataset.frame.iloc[rows])
                 self.y[part] = self._encode(self.dataset.y[rows])
-        self.fingerprint = _fingerprint(self.X["train"], self.y["train"])
+        self.fingerprint = _fingerprint(self.X, self.y)
+        self.run_id = checkpoint.run_id if checkpoint is not None else uuid.uuid4().hex
         self.loss_fn = losses.SoftmaxCrossEntropy() if self.task == "classification" else losses.MeanSquaredError()
         self.optimizer = optimizers.get(config.optimizer, learning_rate=config.learning_rate)
         self.shuffle_rng = np.random.default_rng([config.seed, 1])
@@ -77,6 +86,15 @@ class Run:
     def resume(cls, out):
         """A run continuing from ``out/checkpoint.glassnet``."""
         checkpoint = read_checkpoint(out)
+        model_path = os.path.join(out, MODEL_NAME)
+        if os.path.exists(model_path):
+            # Resuming ends by writing the model: never over one another run wrote.
+            _, meta, _ = read_file(model_path)
+            info = meta.get("info") if isinstance(meta, dict) else None
+            if not isinstance(info, dict) or info.get("run_id") != checkpoint.run_id:
+                raise ValueError(f"the checkpoint in {out} belongs to another run than the model beside it "
+                                 f"({model_path}); resuming would replace that model. Move the model elsewhere "
+                                 "to resume, or train afresh.")
         return cls(checkpoint.config, out, checkpoint)
 
     # ------------------------------------------------------------------ data and model
@@ -88,6 +106,13 @@ class Run:
             # The classes are those of every row; which rows train is decided next.
             encoder = TargetEncoder("classification", self.dataset.classes, self.dataset.target).fit(y)
             y, n_classes = encoder.transform(y), len(encoder.classes_)
+            if self.config.task == "auto" and n_classes > MANY_CLASSES and 2 * n_classes > len(y):
+                # A confusion matrix and a softmax of n_classes each: an identifier column as target
+                # costs the square of its length and learns nothing.
+                raise ValueError(f"the target {self.dataset.target!r} has {n_classes:,} distinct values in {len(y):,} "
+                                 "rows, which looks like an identifier or a continuous value, not classes: choose "
+                                 "another --target, --task regression for a number, or --task classification to "
+                                 "insist.")
         else:
             TargetEncoder("regression", target=self.dataset.target).fit(y)  # numeric targets or a clear error
         c = self.config
@@ -149,27 +174,59 @@ class Run:
             history=self.history.history, batch_loss=self.history.batch_loss, stop_reason=self.history.stop_reason,
             callbacks={name: cb.state() for name, cb in self._stateful_callbacks().items()},
             epochs_done=epochs_done, finished=self.history.stop_reason is not None or epochs_done >= self.config.epochs,
-            elapsed_s=elapsed, fingerprint=self.fingerprint,
+            elapsed_s=elapsed, fingerprint=self.fingerprint, run_id=self.run_id,
         ))
 
     def _restore(self, cp: Checkpoint):
         if cp.fingerprint != self.fingerprint:
-            raise ValueError("the training data differ from the data this checkpoint was trained on; "
-                             "resume with the same data (same CSV file contents).")
-        self.optimizer.load_state_dict(cp.optimizer)
-        self.shuffle_rng.bit_generator.state = cp.shuffle_rng
-        if cp.dropout_rng is not None:
-            shared = np.random.default_rng()  # the network's layers share one generator, as when built
-            shared.bit_generator.state = cp.dropout_rng
-            for layer in self._dropout_layers():
-                layer.rng = shared
-        self.history.history = {k: list(v) for k, v in cp.history.items()}
-        self.history.batch_loss = list(cp.batch_loss)
-        self.history.epochs = cp.epochs_done
-        self.history.stop_reason = cp.stop_reason
-        self.epochs_done, self.finished, self.elapsed = cp.epochs_done, cp.finished, cp.elapsed_s
-        for name, cb in self._stateful_callbacks().items():
-            cb.restore(*cp.callbacks[name])
+            raise ValueError("the data differ from the data this checkpoint was trained on (its training, "
+                             "validation or test rows); resume with the same data (same CSV file contents).")
+        try:
+            self._check_fits(cp)
+            self.optimizer.load_state_dict(cp.optimizer)
+            self.shuffle_rng.bit_generator.state = cp.shuffle_rng
+            if cp.dropout_rng is not None:
+                shared = np.random.default_rng()  # the network's layers share one generator, as when built
+                shared.bit_generator.state = cp.dropout_rng
+                for layer in self._dropout_layers():
+                    layer.rng = shared
+            self.history.history = {k: list(v) for k, v in cp.history.items()}
+            self.history.batch_loss = list(cp.batch_loss)
+            self.history.epochs = cp.epochs_done
+            self.history.stop_reason = cp.stop_reason
+            self.epochs_done, self.finished, self.elapsed = cp.epochs_done, cp.finished, cp.elapsed_s
+            for name, cb in self._stateful_callbacks().items():
+                cb.restore(*cp.callbacks[name])
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise ModelFileError(self.checkpoint_path, "corrupted", f"the checkpoint does not fit the run it "
+                                 f"describes ({exc}).") from None
+
+    def _check_fits(self, cp: Checkpoint):
+        """Raise ValueError unless the checkpoint's state has the shapes this run's network and
+        optimizer use (a checksum-valid checkpoint may still describe another architecture)."""
+        n = self.model.net.n_params
+        expected = [self.optimizer._init_state(p) for p, _ in self.model.net.flat_parameters()]
+        saved = cp.optimizer["state"]
+        if saved and [sorted(s) for s in saved] != [sorted(s) for s in expected]:
+            raise ValueError(f"its optimizer state holds {[sorted(s) for s in saved]}, but "
+                             f"{self.config.optimizer} keeps {[sorted(s) for s in expected]}")
+        for slot, fresh in zip(saved, expected):
+            for key, value in slot.items():
+                if np.shape(value) != fresh[key].shape or not np.isfinite(value).all():
+                    raise ValueError(f"its optimizer's {key!r} has shape {np.shape(value)} (or non-finite values), "
+                                     f"but the network has {n} parameters")
+        if sorted(cp.callbacks) != sorted(self._stateful_callbacks()):
+            raise ValueError(f"it holds the state of {sorted(cp.callbacks)}, but the run uses "
+                             f"{sorted(self._stateful_callbacks())}")
+        for name, (meta, arrays) in cp.callbacks.items():
+            if not isinstance(meta, dict):
+                raise ValueError(f"the state of {name!r} is not a mapping")
+            for key, value in arrays.items():
+                if np.shape(value) != (n,) or not np.isfinite(value).all():
+                    raise ValueError(f"{name}'s {key!r} has shape {np.shape(value)} (or non-finite values), but the "
+                                     f"network has {n} parameters")
+        if not 0 <= cp.epochs_done <= self.config.epochs:
+            raise ValueError(f"it has run {cp.epochs_done} of {self.config.epochs} epochs")
 
     # ------------------------------------------------------------------ training
     def train(self, progress=False):
@@ -239,12 +296,17 @@ class Run:
             data.update(target_mean=float(values.mean()), target_std=float(values.std()),
                         target_min=float(values.min()), target_max=float(values.max()))
         return {"config": self.config.to_json(), "data": data, "metrics": self.results,
-                "history": self.history.history, "n_params": m.net.n_params, "versions": _versions()}
+                "history": self.history.history, "n_params": m.net.n_params, "versions": _versions(),
+                "run_id": self.run_id}
 
 
 def _fingerprint(X, y) -> str:
-    h = hashlib.sha256(np.ascontiguousarray(X).tobytes())
-    h.update(np.ascontiguousarray(y).tobytes())
+    """A digest of everything the data contribute to a run: every split's inputs and targets."""
+    h = hashlib.sha256()
+    for part in sorted(X):
+        h.update(f"{part}:{X[part].shape}:{y[part].shape}".encode())
+        h.update(np.ascontiguousarray(X[part]).tobytes())
+        h.update(np.ascontiguousarray(y[part]).tobytes())
     return h.hexdigest()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 
 def batch_indices(n_samples: int, batch_size: int | None, rng=None, shuffle=True):
@@ -27,7 +28,8 @@ class BatchGatherer:
     ``[0, len(X))``, as :func:`batch_indices` gives (negative indices would be clipped to 0, not
     wrapped). A ``slice`` returns ``X[idx]``, a view, never a copy.
 
-    The returned array is the buffer itself: the next call overwrites it.
+    The returned array is the buffer itself: the next call overwrites it. A sparse (CSR) ``X`` gives
+    ``X[idx]``, a small CSR matrix of the batch's rows: its non-zeros are all a batch costs.
     """
 
     def __init__(self, X):
@@ -35,7 +37,7 @@ class BatchGatherer:
         self._buffer = None
 
     def __call__(self, idx):
-        if isinstance(idx, slice):
+        if isinstance(idx, slice) or sp.issparse(self.X):
             return self.X[idx]
         n = idx.shape[0]
         if self._buffer is None or self._buffer.shape[0] < n:

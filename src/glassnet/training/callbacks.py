@@ -139,8 +139,13 @@ class EarlyStopping(Callback):
             loop.optimizer.lr /= self.lr_divisor
             self.wait = 0
             return
+        loop.stop(self.reason)
+
+    @property
+    def reason(self) -> str:
+        """The ``history.stop_reason`` this callback gives when it stops training."""
         by = f" by more than {self.min_delta:g}" if self.min_delta else ""
-        loop.stop(f"{self.monitor} did not improve{by} for {self.patience} epochs")
+        return f"{self.monitor} did not improve{by} for {self.patience} epochs"
 
     def on_train_end(self, loop):
         if self.restore_best and self.best_weights is not None:

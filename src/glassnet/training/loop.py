@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..nn.checks import check_positive_int, check_real, check_X
 from ..nn.network import as_rng
@@ -25,10 +26,17 @@ from .batches import BatchGatherer, batch_indices
 from .callbacks import as_callback
 
 
-class DivergenceError(FloatingPointError, ValueError):
-    """Training produced a non-finite loss.
+# A run whose epoch loss grows past this many times its starting loss is diverging even while the
+# numbers stay finite (Adam at a learning rate of 10 reaches losses of 1e120); healthy runs end below
+# where they start.
+RUNAWAY_FACTOR = 1e4
 
-    ``fit`` puts back the weights from the end of the last epoch whose loss was finite before raising
+
+class DivergenceError(FloatingPointError, ValueError):
+    """Training produced a non-finite loss or weights, or a loss that ran away (grew past
+    ``RUNAWAY_FACTOR`` times the loss it started from).
+
+    ``fit`` puts back the weights from the end of the last epoch whose loss and weights were good before raising
     (callbacks then run their ``on_train_end``: an :class:`EarlyStopping` that restores its best epoch
     does so). It is a ``ValueError`` too, as scikit-learn expects of a failed fit.
 
@@ -42,10 +50,11 @@ class DivergenceError(FloatingPointError, ValueError):
         The optimizer's rate at that step.
     """
 
-    def __init__(self, loss, epoch, batch, learning_rate):
+    def __init__(self, loss, epoch, batch, learning_rate, what=None):
         self.loss, self.epoch, self.batch, self.learning_rate = loss, epoch, batch, learning_rate
+        what = what or f"the training loss became {loss}"
         super().__init__(
-            f"the training loss became {loss} at epoch {epoch}, batch {batch}: the learning rate "
+            f"{what} at epoch {epoch}, batch {batch}: the learning rate "
             f"({learning_rate:g}) is probably too high, or the inputs are not scaled"
         )
 
@@ -166,12 +175,13 @@ def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_s
     """Loss (with penalty) and metrics of ``net`` on ``(X, y)``, without training."""
     # Chunks written into one preallocated array: the peak is the logits plus one chunk's activations
     # (a list of chunks then np.concatenate would hold the logits twice).
-    X = np.asarray(X, dtype=net.dtype)
+    X = check_X(X, input_shape=net.input_shape, dtype=net.dtype) if sp.issparse(X) else np.asarray(X, dtype=net.dtype)
+    n_samples = X.shape[0]
     logits = None
-    for i in range(0, len(X), batch_size):
+    for i in range(0, n_samples, batch_size):
         chunk = net.forward(X[i : i + batch_size])
         if logits is None:
-            logits = np.empty((len(X),) + chunk.shape[1:], dtype=chunk.dtype)
+            logits = np.empty((n_samples,) + chunk.shape[1:], dtype=chunk.dtype)
         logits[i : i + len(chunk)] = chunk
     if logits is None:
         raise ValueError("evaluate needs at least one sample, got an empty X.")
@@ -210,7 +220,9 @@ def fit(
     net : Sequential
     loss_fn : glassnet.nn.losses.Loss
     optimizer : glassnet.optim.Optimizer
-    X : ndarray of shape (n_samples, *net.input_shape)
+    X : ndarray of shape (n_samples, *net.input_shape), or a SciPy sparse matrix of rows
+        Sparse ``X`` (CSR, or CSC converted to CSR once) stays sparse: batches are row slices of it and
+        only the first layer's products see it (see :mod:`glassnet.nn.sparse`).
     y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         Targets in the form ``loss_fn`` takes.
     epochs : int
@@ -245,7 +257,9 @@ def fit(
     Raises
     ------
     DivergenceError
-        When a batch loss is not finite. The weights are restored to the end of the last good epoch.
+        When a batch loss or the weights after an epoch are not finite, or an epoch's loss is more than
+        ``RUNAWAY_FACTOR`` times the loss the run started from. The weights are restored to the end of
+        the last good epoch.
     """
     epochs = check_positive_int(epochs, "epochs", minimum=0)
     if batch_size is not None:
@@ -254,15 +268,18 @@ def fit(
     l2 = 0.0 if callable(l2) else check_real(l2, "l2", low=0.0)
     metrics = M.check_names(metrics)
     X = check_X(X, input_shape=net.input_shape, dtype=net.dtype)  # no copy when X already has the dtype
+    if sp.issparse(X):
+        net.check_sparse_input()
+    n_samples = X.shape[0]
     y = np.asarray(y)
-    if y.ndim == 0 or len(X) != len(y):
-        raise ValueError(f"X and y have different numbers of samples: {len(X)} and {len(y) if y.ndim else 1}.")
+    if y.ndim == 0 or n_samples != len(y):
+        raise ValueError(f"X and y have different numbers of samples: {n_samples} and {len(y) if y.ndim else 1}.")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError(f"y contains NaN or infinity (first at sample {np.argwhere(~np.isfinite(y))[0][0]}); "
                          "remove those samples or fill in their targets.")
     n_outputs = _output_width(net, X)
     y = loss_fn.prepare_targets(y, n_outputs, net.dtype)  # checked once: batches take the unchecked path
-    sample_weight = loss_fn.check_sample_weight(sample_weight, len(X))
+    sample_weight = loss_fn.check_sample_weight(sample_weight, n_samples)
     if validation_data is not None:
         X_val, y_val = validation_data
         X_val = check_X(X_val, input_shape=X.shape[1:], dtype=net.dtype, name="validation X")
@@ -270,9 +287,11 @@ def fit(
     gather = BatchGatherer(X)
     rng = as_rng(random_state)
     plan = batches if batches is not None else (lambda n, rng: batch_indices(n, batch_size, rng, shuffle))
-    loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), len(X))
+    loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), n_samples)
     history = loop.history
     last_good = net.get_weights()
+    # The loss the run started from (before its first step), against which a runaway loss is measured.
+    start_loss = history.batch_loss[0] if history.batch_loss else None
     # A diverging run overflows somewhere before its loss turns non-finite; the divergence guard is the
     # one place that reports it, so NumPy's floating-point warnings stay silent.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -285,8 +304,8 @@ def fit(
                 for cb in callbacks:
                     cb.on_epoch_begin(loop)
                 total, seen, truth, predicted = 0.0, 0, [], []
-                for batch, idx in enumerate(plan(len(X), rng)):
-                    if not isinstance(idx, slice) and idx.shape[0] == len(X):
+                for batch, idx in enumerate(plan(n_samples, rng)):
+                    if not isinstance(idx, slice) and idx.shape[0] == n_samples:
                         # One batch of every sample: its gradient does not depend on the order, so use
                         # the data in place rather than copy all of it into a shuffled buffer.
                         idx = slice(None)
@@ -304,6 +323,8 @@ def fit(
                         history.stop_reason = "diverged"
                         raise DivergenceError(loss, epoch + 1, batch + 1, optimizer.lr)
                     loop.loss = loss
+                    if start_loss is None:
+                        start_loss = loss
                     history.batch_loss.append(loss)
                     total += loss * Xb.shape[0]
                     seen += Xb.shape[0]
@@ -314,9 +335,22 @@ def fit(
                         cb.on_batch_end(loop)
                     if loop.stopping:
                         break
+                # The losses above were measured before each step: the last step's result is checked here.
+                if not _usable(net.flat_params):
+                    net.set_weights(last_good)
+                    history.stop_reason = "diverged"
+                    raise DivergenceError(loop.loss, epoch + 1, loop.batch + 1, optimizer.lr,
+                                          what="the weights became NaN, infinite or too large for the arithmetic "
+                                               "after the step")
                 if loop.stopping:
                     break
                 logs = {"loss": total / seen}
+                if start_loss is not None and logs["loss"] > RUNAWAY_FACTOR * max(start_loss, 1e-3):
+                    net.set_weights(last_good)
+                    history.stop_reason = "diverged"
+                    raise DivergenceError(logs["loss"], epoch + 1, loop.batch + 1, optimizer.lr,
+                                          what=f"the training loss ran away (from {start_loss:.4g} at the start "
+                                               f"to {logs['loss']:.4g} over the epoch)")
                 if metrics:
                     truth, predicted = np.concatenate(truth), np.concatenate(predicted)
                     logs.update({name: M.score(name, truth, predicted) for name in metrics})
@@ -325,8 +359,7 @@ def fit(
                     logs.update({f"val_{k}": v for k, v in val.items()})
                 history.append(logs)
                 loop.logs = logs
-                if math.isfinite(logs["loss"]):
-                    last_good = net.get_weights()
+                last_good = net.get_weights()  # finite weights, a loss that did not run away
                 for cb in callbacks:
                     cb.on_epoch_end(loop)
                 if loop.stopping:
@@ -335,6 +368,12 @@ def fit(
             for cb in callbacks:
                 cb.on_train_end(loop)
     return history
+
+
+def _usable(weights) -> bool:
+    """Whether the weights are finite and small enough that their products are (a sum of squares
+    that overflows means weights beyond ~1e154 in float64, which no forward pass survives)."""
+    return math.isfinite(float(np.dot(weights, weights)))
 
 
 def _output_width(net, X) -> int:

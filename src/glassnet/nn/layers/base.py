@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 
 class Layer:
@@ -29,6 +30,9 @@ class Layer:
     fresh_output, fresh_input_grad : bool
         Whether ``forward`` (``backward``) always returns a new array that the layer keeps no reference
         to. The layer after it may then overwrite that array instead of allocating another.
+    accepts_sparse : bool
+        Whether ``forward`` takes a SciPy sparse batch (CSR); only such a layer may come first in a
+        network fed sparse ``X``.
     overwrites : bool
         Whether the layer can work in place: compute its output into its input (``inplace``) and its
         input gradient into ``dY`` (``inplace_grad``). A network switches these on where the array is
@@ -44,6 +48,7 @@ class Layer:
     fresh_output = False
     fresh_input_grad = False
     overwrites = False
+    accepts_sparse = False
 
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
@@ -55,7 +60,8 @@ class Layer:
     def __getstate__(self):
         # What forward cached for backward (private arrays: inputs, outputs, masks) is not part of the
         # layer: leaving it out keeps a pickled network free of the last batch of training data.
-        return {k: (None if k.startswith("_") and isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+        return {k: (None if k.startswith("_") and (isinstance(v, np.ndarray) or sp.issparse(v)) else v)
+                for k, v in self.__dict__.items()}
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """X : (n_samples, *input_shape) -> Y : (n_samples, *output_shape)."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import initializers
 from ..checks import as_float_dtype, check_positive_int
+from ..sparse import sparse_t_times_dense, sparse_times_dense
 from .base import Layer
 
 
@@ -29,9 +31,13 @@ class Dense(Layer):
         dL/dW = X^T dY          (n_in, n_out)
         dL/db = sum_i dY_i      (n_out,)
         dL/dX = dY W^T          (n_samples, n_in)
+
+    ``X`` may be a SciPy sparse matrix (CSR) when the layer is first in its network: the same two
+    products, sparse times dense (see :mod:`glassnet.nn.sparse`).
     """
 
     decayed = ("W",)
+    accepts_sparse = True
     keeps_shape = False
     fresh_output = True
     fresh_input_grad = True
@@ -66,14 +72,19 @@ class Dense(Layer):
     # counts on small batches); np.matmul only where np.dot cannot write into the gradient's dtype.
     def forward(self, X, training=False):
         self._X = X
-        Y = np.dot(X, self.params["W"])
+        if sp.issparse(X):
+            Y = sparse_times_dense(X, self.params["W"], self.params["W"].dtype)
+        else:
+            Y = np.dot(X, self.params["W"])
         if self.bias:
             Y += self.params["b"]
         return Y
 
     def backward(self, dY):
         gW = self.grads["W"]
-        if self._X.dtype == dY.dtype == gW.dtype:
+        if sp.issparse(self._X):
+            sparse_t_times_dense(self._X, dY, out=gW)
+        elif self._X.dtype == dY.dtype == gW.dtype:
             np.dot(self._X.T, dY, out=gW)
         else:
             np.matmul(self._X.T, dY, out=gW)
