@@ -60,7 +60,7 @@ def instructions(src, workload, batches):
     sizes, activation, optimizer, batch, _, _ = WORKLOADS[workload]
     code = PROGRAM.format(src=str(src), sizes=sizes, n=batches * batch, activation=activation,
                           optimizer=optimizer, batch=batch)
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
     proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
                            "-c", code], capture_output=True, text=True, env=env)
     found = re.search(r"Collected : (\d+)", proc.stderr)

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ..nn import fused
 from ..nn.checks import check_real, from_name
 from .schedules import Schedule
 
@@ -151,22 +152,27 @@ class Adam(Optimizer):
         return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
 
     def _update(self, param, grad, state):
-        m, v, tmp = state["m"], state["v"], self._temporary(param)
+        m, v = state["m"], state["v"]
         b1, b2 = self.beta_1, self.beta_2
+        # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
+        #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
+        #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
+        root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
+        lr_t, eps_t = self.lr * root / (1.0 - b1**self.t), self.epsilon * root
+        if fused.applies(param, grad, m, v):
+            fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)  # the passes below in one, on every core
+            return
+        tmp = self._temporary(param)
         m *= b1
         m += np.multiply(grad, 1.0 - b1, out=tmp)
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v *= b2
         v += tmp
-        # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
-        #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
-        #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
-        root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon * root
+        tmp += eps_t
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr * root / (1.0 - b1**self.t)
+        tmp *= lr_t
         param -= tmp
 
 
