@@ -16,6 +16,7 @@ venv: $(BIN)/glassnet
 
 demo: venv
 	$(BIN)/glassnet train --dataset digits --test-fraction 0.2 --out $(OUT)/digits
+	@echo "The glassnet command is in $(VENV): run '. $(VENV)/bin/activate' to call it as glassnet, or call $(BIN)/glassnet."
 
 # The report's test opens it in headless Chromium; install Debian's package when we can (root, apt).
 browser:

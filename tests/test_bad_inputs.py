@@ -571,12 +571,12 @@ FILES = {
         lambda f: _train_cli(f, out=os.path.join(f.a_file, "sub")),
         r"cannot write to the output folder .*a_file.txt/sub",
     ),
-    "predict-output-in-missing-folder": Bad(
+    "predict-output-under-a-file": Bad(
         None,
         OSError,
         "",
-        lambda f: ["predict", f.model, "--csv", f.csv, "--output", str(f.dir / "nowhere" / "p.csv")],
-        r"cannot write .*p.csv in .*nowhere: the folder does not exist",
+        lambda f: ["predict", f.model, "--csv", f.csv, "--output", str(f.dir / "lacks.csv" / "p.csv")],
+        r"cannot create the folder .*lacks.csv for .*p.csv: ",
     ),
     # model files
     "model-missing": Bad(
@@ -730,7 +730,7 @@ FILES = {
         lambda f: glassnet.load(f.checkpoint),
         ValueError,
         r"is a training checkpoint, not a model: continue it",
-        lambda f: ["info", f.checkpoint],
+        lambda f: ["evaluate", f.checkpoint, "iris"],
     ),
     "model-a-sequential-for-predict": Bad(
         None,

@@ -55,24 +55,78 @@ def test_quiet_train_writes_model_metrics_figures_and_report(iris_run, capsys):
     assert np.sum(m["validation"]["confusion_matrix"]) == m["validation"]["n_samples"]
     history = glassnet.load(iris_run / "model.glassnet").info["history"]
     assert len(history["loss"]) == len(history["val_score"]) == 8
+    with open(iris_run / "history.csv") as fh:
+        table = list(csv.DictReader(fh))
+    assert [int(row["epoch"]) for row in table] == list(range(1, 9))
+    assert [float(row["val_loss"]) for row in table] == history["val_loss"]  # written exactly
     assert history["val_score"][m["best_epoch"] - 1] == m["validation"]["accuracy"]
 
 
 def test_evaluate_agrees_with_the_training_metrics(iris_run, capsys):
-    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--json"]) == 0
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--json", "--all-rows"]) == 0
     result = json.loads(capsys.readouterr().out)
     m = json.loads((iris_run / "metrics.json").read_text())
     tr, va = m["train"], m["validation"]
     expected = (tr["accuracy"] * tr["n_samples"] + va["accuracy"] * va["n_samples"]) / 150
-    assert result["n_samples"] == 150
+    assert result["n_samples"] == 150 and result["rows"] == "every row"
     assert result["accuracy"] == pytest.approx(expected, abs=1e-12)
 
 
-def test_progress_bar_and_messages_unless_quiet(tmp_path, capsys):
-    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "3", "--layers", "4"]) == 0
+def test_evaluate_on_the_training_data_scores_only_held_out_rows(iris_run, tmp_path, capsys):
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    validation = json.loads((iris_run / "metrics.json").read_text())["validation"]
+    assert result["n_samples"] == validation["n_samples"] == 30 and "validation rows" in result["rows"]
+    assert result["accuracy"] == validation["accuracy"]
+    # with a test set, the test rows
+    out = tmp_path / "wine"
+    assert main(["train", "--dataset", "wine", "--test-fraction", "0.25", "--out", str(out), *FAST]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out / "model.glassnet"), "wine"]) == 0
+    text = capsys.readouterr().out
+    test = json.loads((out / "metrics.json").read_text())["test"]
+    assert text.startswith(f"wine: {test['n_samples']} rows (the test rows the model held out")
+    assert f"{test['accuracy']:.4f}" in text
+
+
+def test_evaluate_refuses_a_target_for_a_bundled_set(iris_run, capsys):
+    assert main(["evaluate", str(iris_run / "model.glassnet"), "iris", "--target", "x"]) == 2
+    assert "--target goes with --csv" in capsys.readouterr().err
+
+
+def test_progress_lines_and_messages_unless_quiet(tmp_path, capsys):
+    # not a terminal (pytest captures it): whole lines, about ten, never a bar redrawn with \r
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "30", "--layers", "4",
+                 "--early-stopping", "0"]) == 0
     captured = capsys.readouterr()
-    assert "3/3" in captured.err and "val_score" in captured.err  # tqdm's bar over epochs
+    assert "\r" not in captured.err
+    lines = [line for line in captured.err.splitlines() if line.startswith("epoch ")]
+    assert [line.split()[1] for line in lines] == [f"{e}/30" for e in range(3, 31, 3)]
+    assert "val_score" in lines[-1]
     assert "validation accuracy" in captured.out and "report.html" in captured.out
+
+
+def test_progress_bar_on_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "3", "--layers", "4"]) == 0
+    err = capsys.readouterr().err
+    assert "3/3" in err and "val_score" in err and "\r" in err  # tqdm's bar over epochs
+
+
+def test_a_run_that_was_still_improving_says_so(tmp_path, capsys):
+    assert main(["train", "--dataset", "moons", "--out", str(tmp_path), "--epochs", "10", "--layers", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "(ran all epochs)" in out and "still improving" in out and "--epochs 20" in out
+    assert json.loads((tmp_path / "metrics.json").read_text())["still_improving"] is True
+
+
+def test_an_early_stopped_run_names_the_epoch_it_kept(tmp_path, capsys):
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--layers", "8", "--learning-rate", "0.05",
+                 "--early-stopping", "3"]) == 0
+    out = capsys.readouterr().out
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    assert m["best_epoch"] < m["epochs_run"] and not m["still_improving"]
+    assert f"kept the weights of epoch {m['best_epoch']}" in out and "still improving" not in out
 
 
 def test_info_describes_architecture_data_and_metrics(iris_run, capsys):
@@ -112,6 +166,31 @@ def test_csv_classification_predict_and_exact_reload(tmp_path, capsys):
         assert main(["predict", str(out / "model.glassnet"), "--csv", str(tmp_path / name),
                      "--output", str(tmp_path / "again.csv")]) == 0
         assert (tmp_path / "again.csv").read_text() == pred_path.read_text()
+
+
+def test_predict_keeps_columns_writes_to_stdout_makes_its_folder_and_warns_of_unseen_categories(tmp_path, capsys):
+    data = _write_csv(tmp_path / "people.csv")
+    out = tmp_path / "run"
+    assert main(["train", "--csv", data, "--target", "label", "--out", str(out), *FAST]) == 0
+    lines = open(data).read().splitlines()
+    new = tmp_path / "new.csv"
+    new.write_text("\n".join(["id," + lines[0]] + [f"r{i},{line}" for i, line in enumerate(lines[1:4])]
+                             + ["r3,50,purple,1,yes,2", "r4,51,purple,2,no,3", "r5,52,pink,3,no,4"]) + "\n")
+    capsys.readouterr()
+    nested = tmp_path / "new" / "folder" / "pred.csv"
+    assert main(["predict", str(out / "model.glassnet"), "--csv", str(new), "--output", str(nested),
+                 "--keep", "id,colour"]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["glassnet: warning: column 'colour' has 3 rows with categories the model never saw "
+                                "in training ('purple': 2, 'pink': 1); they are encoded as no known category."]
+    rows = list(csv.reader(open(nested)))
+    assert rows[0][:3] == ["id", "colour", "predicted_label"] and [r[0] for r in rows[1:]] == [f"r{i}" for i in range(6)]
+    assert rows[4][1] == "purple"
+    assert main(["predict", str(out / "model.glassnet"), "--csv", str(new), "--output", "-", "--keep", "id,colour"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == nested.read_text()  # nothing but the table on standard output
+    assert main(["predict", str(out / "model.glassnet"), "--csv", str(new), "--output", "-", "--keep", "idx"]) == 2
+    assert "--keep: " in capsys.readouterr().err
 
 
 def test_app_model_round_trip_is_exact_with_categories_and_missing_values(tmp_path):
@@ -355,6 +434,71 @@ def test_bad_test_fractions_are_one_line_errors(tmp_path, capsys, fractions, mat
     assert main(["train", "--dataset", "iris", "--out", str(tmp_path / "o"), *fractions, *FAST]) == 2
     err = capsys.readouterr().err
     assert err.startswith("glassnet: error:") and match in err and err.count("\n") == 1
+
+
+def test_info_shows_a_checkpoints_progress(tmp_path, capsys):
+    assert main(["train", "--dataset", "iris", "--out", str(tmp_path), "--epochs", "4", "--layers", "4",
+                 "--checkpoint-every", "2", "--quiet"]) == 0
+    assert main(["info", str(tmp_path / "checkpoint.glassnet")]) == 0
+    out = capsys.readouterr().out
+    assert "a glassnet training checkpoint after epoch 4 of 4" in out and "epochs done: 4" in out
+    assert "val_score:" in out and "learning_rate: 0.001" in out
+
+
+def test_info_on_a_saved_estimator_shows_its_network_classes_and_training(tmp_path, capsys):
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(ConvergenceWarning):
+        clf = glassnet.MLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
+    glassnet.save(clf, tmp_path / "clf.glassnet")
+    assert main(["info", str(tmp_path / "clf.glassnet")]) == 0
+    out = capsys.readouterr().out
+    assert "a fitted glassnet MLPClassifier" in out and "architecture (43 parameters)" in out
+    assert "Dense(n_in=4, n_out=5" in out and "labels: 0, 1, 2" in out and "epochs run: 5" in out
+    assert main(["info", str(tmp_path / "clf.glassnet"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["classes"] == ["0", "1", "2"]
+
+
+def test_a_checkpoint_does_not_grow_with_every_batch(tmp_path, monkeypatch):
+    from glassnet.tabular import checkpoint
+
+    monkeypatch.setattr(checkpoint, "BATCH_LOSSES_KEPT", 50)
+    job = Run(TrainConfig(dataset="iris", epochs=3, layers=(4,), batch_size=4, checkpoint_every=3), str(tmp_path))
+    job.train()
+    assert len(job.history.batch_loss) == 3 * 30
+    assert checkpoint.read_checkpoint(str(tmp_path)).batch_loss == job.history.batch_loss[-50:]
+
+
+def test_the_command_lines_defaults_are_the_configs():
+    import dataclasses
+
+    from glassnet.cli.train import _defaults
+
+    given = _defaults()
+    for field in dataclasses.fields(TrainConfig):
+        if field.name in given and given[field.name] is not None and field.name != "layers":
+            assert given[field.name] == field.default, field.name
+    assert given["epochs"] is None and TrainConfig().epochs == 1000  # None: "not given", for --resume
+
+
+def test_resume_extends_a_run_to_more_epochs_exactly_and_refuses_other_settings(tmp_path, capsys):
+    base = ["train", "--dataset", "iris", "--layers", "4", "--early-stopping", "0", "--checkpoint-every", "2",
+            "--quiet"]
+    assert main([*base, "--epochs", "4", "--out", str(tmp_path / "short")]) == 0
+    assert main(["train", "--resume", str(tmp_path / "short"), "--epochs", "8", "--quiet"]) == 0
+    assert main([*base, "--epochs", "8", "--out", str(tmp_path / "long")]) == 0
+    extended, straight = (glassnet.load(tmp_path / d / "model.glassnet") for d in ("short", "long"))
+    assert extended.info["metrics"]["epochs_run"] == 8
+    for a, b in zip(extended.net.get_weights(), straight.net.get_weights()):
+        np.testing.assert_array_equal(a, b)  # as if it had been asked for 8 epochs from the start
+    capsys.readouterr()
+    assert main(["train", "--resume", str(tmp_path / "short"), "--learning-rate", "0.5", "--layers", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "--layers, --learning-rate cannot change them (only --epochs can" in err
+    assert main(["train", "--resume", str(tmp_path / "short"), "--epochs", "3"]) == 2
+    assert "fewer than the 8 epochs this run has already trained" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------------ nothing lost

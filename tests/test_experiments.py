@@ -1,6 +1,7 @@
 """The seed experiments: each runs, writes its files, and reproduces the tutorials' numbers."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -186,3 +187,34 @@ def test_experiments_run_with_one_blas_thread_and_restore_the_limit():
     inside = single_threaded_blas(blas_threads)()
     assert all(n == 1 for n in inside)
     assert blas_threads() == before
+
+
+def _short(value):
+    """3.968e-09 -> "4.0e-9", as the docs write it."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def test_the_numbers_in_the_docs_are_those_the_experiments_print(results):
+    root = os.path.join(os.path.dirname(__file__), "..")
+    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    docs = open(os.path.join(root, "docs", "experiments.md"), encoding="utf-8").read()
+    circles, rbf = results("circles"), results("rbf-1d")
+    assert f"gradient error {_short(circles['gradcheck_max_rel_error'])}, 100/100" in readme
+    assert f"worst relative gradient error {_short(circles['gradcheck_max_rel_error'])};" in docs
+    numbers = f"{rbf['final_loss']:.4f}, {rbf['wh']:.4f}, {rbf['bo']:.4f}".replace("-", "−")
+    assert numbers in readme
+    assert f"final loss {rbf['final_loss']:.4f}, wh = {rbf['wh']:.4f}, bo = {rbf['bo']:.4f}" in docs
+
+
+def test_the_index_page_shows_each_tutorials_figures_and_numbers_beside_its_own(results, out_dir):
+    from glassnet.experiments import TUTORIAL_REPORTS, write_index
+
+    done = {name: results(name) for name in ("rbf-1d", "circles")}
+    page = open(write_index(str(out_dir), done), encoding="utf-8").read()
+    for name in done:
+        assert TUTORIAL_REPORTS[name] in page.replace("&quot;", '"')
+        for figure in FIGURES[name]:
+            assert f'<img src="{name}/{figure}"' in page
+    assert f"gradcheck_max_rel_error {results('circles')['gradcheck_max_rel_error']:.4g}" in page
+    assert f"wh {results('rbf-1d')['wh']:.4g}" in page

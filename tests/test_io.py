@@ -372,3 +372,19 @@ def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
         atomic.atomic_write(target, b"new")
     assert caught.value.filename == str(target.resolve()) and "No space left on device" in str(caught.value)
     assert target.read_bytes() == b"old" and os.listdir(tmp_path) == ["m.glassnet"]
+
+
+@pytest.mark.parametrize("text, described", [
+    (b"[tool.glassnet]\nepochs = 3\n", "a TOML or INI settings file"),
+    (b"epochs = 3\n", "a TOML or INI settings file"),
+    (b'{"epochs": 3}', "a JSON file"),
+    (b'["a", 1]', "a JSON file"),
+    (b"[1, 2]", "a JSON file"),
+])
+def test_a_text_file_given_as_a_model_is_named_for_what_it_looks_like(text, described, tmp_path):
+    from glassnet.serialize.container import ModelFileError
+
+    path = tmp_path / "settings.glassnet"
+    path.write_bytes(text)
+    with pytest.raises(ModelFileError, match=f"it looks like {described}"):
+        glassnet.load(path)

@@ -113,7 +113,7 @@ def test_prediction_path_at_logits_of_1e4_is_finite_and_silent(tmp_path, capsys)
         assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1.0)
         assert np.isfinite(result["log_loss"]) and 0 <= result["accuracy"] <= 1
         # and through the command line: evaluate, then predict on a CSV of the same rows
-        assert main(["evaluate", str(out / "saturated.glassnet"), "iris", "--json"]) == 0
+        assert main(["evaluate", str(out / "saturated.glassnet"), "iris", "--json", "--all-rows"]) == 0
         assert json.loads(capsys.readouterr().out)["log_loss"] == result["log_loss"]
         with open(tmp_path / "in.csv", "w", newline="") as fh:
             w = csv.writer(fh)

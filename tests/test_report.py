@@ -119,3 +119,74 @@ def test_report_loads_in_headless_chromium(runs, tmp_path, name):
     record = _load_in_browser(runs[name] / "report.html", tmp_path)
     assert record["problems"] == [] and record["uncaught"] == []
     assert record["images"] >= 3 and record["loaded"] == record["images"]
+
+
+LAYOUT = """<script>
+window.addEventListener('load', function () {
+  // what is seen of each table and figure: a table wider than its scrolling box shows that box
+  var boxes = Array.prototype.slice.call(document.querySelectorAll('table, figure')).map(function (e) {
+    var box = e.parentElement && getComputedStyle(e.parentElement).overflowX === 'auto' ? e.parentElement : e;
+    return box.getBoundingClientRect();
+  });
+  var overlaps = 0;
+  for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++) {
+    var a = boxes[i], b = boxes[j];
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps++;
+  }
+  // the right edge of everything outside a horizontally scrolling box (wide tables scroll in theirs)
+  var right = 0;
+  document.querySelectorAll('body *').forEach(function (e) {
+    for (var p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX === 'auto') return;
+    right = Math.max(right, e.getBoundingClientRect().right);
+  });
+  window.parent.postMessage(JSON.stringify({width: window.innerWidth, right: right, overlaps: overlaps}), '*');
+});
+</script>"""
+
+# Headless Chromium's window is at least 500 px wide: narrower widths are an iframe of that width,
+# which is the page's viewport as a phone's screen would be.
+FRAME = """<!DOCTYPE html><html><body style="margin:0"><iframe src="{src}" width="{width}" height="1200"
+style="border:0"></iframe><script>
+window.addEventListener('message', function (e) {{
+  var pre = document.createElement('pre'); pre.id = 'layout-result'; pre.textContent = e.data;
+  document.body.appendChild(pre);
+}});
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def long_path_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("a-folder-with-a-rather-long-name-that-users-do-have" * 2)
+    path = folder / "measurements_of_the_second_quarter_with_every_sensor_included.csv"
+    path.write_text("a,b,label\n" + "".join(f"{i % 7},{i % 5},{'x' if i % 3 else 'y'}\n" for i in range(60)))
+    out = folder / "out"
+    assert main(["train", "--csv", str(path), "--target", "label", "--epochs", "3", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("width", [390, 800, 1440])
+def test_report_reads_well_from_a_phone_to_a_wide_screen(long_path_run, tmp_path, width):
+    """No table or figure overlaps another and nothing pushes the page wider than the window, even with a
+    long CSV path in the data table."""
+    page = tmp_path / "layout.html"
+    page.write_text((long_path_run / "report.html").read_text().replace("<head>", "<head>" + LAYOUT, 1))
+    frame = tmp_path / "frame.html"
+    frame.write_text(FRAME.format(src=page.name, width=width))
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={max(width, 1000) + 40},1300",
+           "--virtual-time-budget=10000", "--dump-dom", frame.as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    match = re.search(r'<pre id="layout-result">(.*?)</pre>', done.stdout, re.S)
+    assert match, f"Chromium did not run the page (exit {done.returncode}): {done.stderr[-2000:]}"
+    layout = json.loads(match.group(1).replace("&quot;", '"'))
+    assert layout["width"] == width and layout["right"] <= width and layout["overlaps"] == 0
+
+
+def test_report_names_the_kept_epoch_the_command_and_the_layers(runs):
+    html = (runs["digits"] / "report.html").read_text()
+    metrics = json.loads((runs["digits"] / "metrics.json").read_text())
+    assert f"the model keeps the weights of epoch {metrics['best_epoch']}" in html
+    assert "<code>glassnet train --dataset digits --epochs 3 --out " in html and " UTC" in html
+    assert "<h2>Layers</h2>" in html and "<td>Dense</td><td>16</td><td>1040</td>" in html
+    assert "weights kept (epoch" not in html  # in the figures, not the text
+    assert "the first" not in html and "all 16 hidden units" in html

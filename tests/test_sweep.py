@@ -211,3 +211,51 @@ def test_dask_backend_is_active_inside_the_block():
         assert type(get_active_backend()[0]).__name__ == "DaskDistributedBackend"
         assert len(client.scheduler_info()["workers"]) == 2
     assert type(get_active_backend()[0]).__name__ != "DaskDistributedBackend"
+
+
+FAILING = ["--dataset", "iris", "--param", "solver", "lbfgs", "--param", "max_iter", "10", "--cv", "2"]
+
+
+def test_a_failing_setting_is_one_line_and_a_marked_row(tmp_path, capsys):
+    out = tmp_path / "o.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing of scikit-learn's FitFailedWarning reaches the user
+        assert main(["sweep", *FAILING, "--param", "alpha", "-1", "1e-3", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "glassnet: setting alpha=-1 failed: The 'alpha' parameter of MLPClassifier must be a float in the range "
+        "[0.0, inf). Got -1 instead."]
+    with open(out) as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["alpha"] for r in rows] == ["0.001", "-1"]  # the failed setting ranked last
+    assert rows[0]["error"] == "" and "'alpha' parameter" in rows[1]["error"] and rows[1]["mean_score"] == "nan"
+    assert "failed" in captured.out.splitlines()[-2] and "1 failed setting(s)" in captured.out
+
+
+def test_every_setting_failing_exits_non_zero_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "o.csv"
+    assert main(["sweep", *FAILING, "--param", "alpha", "-1", "-2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(" failed")[0] for line in err[:2]] == ["glassnet: setting alpha=-1", "glassnet: setting alpha=-2"]
+    assert err[2] == f"glassnet: error: every setting failed; nothing written to {out}."
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("where, message", [("missing/o.csv", "does not exist"), ("existing.csv", "already exists"),
+                                            (".", "it is a folder")])
+def test_the_output_path_is_checked_before_the_search(where, message, tmp_path, monkeypatch, capsys):
+    (tmp_path / "existing.csv").write_text("a user's file\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sweep, "run_sweep", lambda *a, **k: pytest.fail("the search ran before the path was checked"))
+    assert main(["sweep", "--dataset", "iris", *SMALL, "--out", where]) == 2
+    assert message in capsys.readouterr().err
+    assert (tmp_path / "existing.csv").read_text() == "a user's file\n"
+
+
+def test_the_default_output_is_never_overwritten_without_overwrite(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sweep-results.csv").write_text("earlier\n")
+    assert main(["sweep", "--dataset", "iris", *SMALL]) == 2
+    assert "--overwrite" in capsys.readouterr().err and (tmp_path / "sweep-results.csv").read_text() == "earlier\n"
+    assert main(["sweep", "--dataset", "iris", *SMALL, "--overwrite"]) == 0
+    assert (tmp_path / "sweep-results.csv").read_text().startswith("rank,mean_score")

@@ -286,6 +286,10 @@ def decision_regions(predict, X, y, *, resolution=200, margin=0.5, limits=None, 
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(-0.1, 1.1)
         ax.set_xlabel(feature_names[0] if feature_names else "$x$")
+        # the samples sit at 0.5 only to be seen; the axis carries the probability curve when there is one
+        ax.set_ylabel("$P(t=1 \\mid x)$" if proba is not None else "samples")
+        if proba is None:
+            ax.set_yticks([])
     else:
         fig = _figure()
         ax = fig.add_subplot(1, 1, 1)
@@ -365,11 +369,12 @@ def hidden_projection_3d(H, y, *, class_names=None, title="Inputs projected onto
         pts = H[y == c]
         ax.plot(pts[:, 0], pts[:, 1], pts[:, 2], _MARKERS[k % len(_MARKERS)], color=_COLOURS[k % len(_COLOURS)],
                 alpha=0.75, linestyle="none", label=names[k])
-    ax.set_xlabel("$h_1$")
-    ax.set_ylabel("$h_2$")
-    ax.set_zlabel("$h_3$")
+    for axis, label in ((ax.xaxis, "$h_1$"), (ax.yaxis, "$h_2$"), (ax.zaxis, "$h_3$")):
+        axis.set_rotate_label(False)  # upright whatever the view; matplotlib turns some upside down
+        axis.set_label_text(label, rotation=0)
     ax.view_init(elev=elev, azim=azim)
-    ax.legend(loc="upper left", fontsize="small")
+    # below the axes, where it covers no point
+    fig.legend(loc="lower center", ncol=len(classes), fontsize="small", frameon=False)
     if title:
         ax.set_title(title)
     return _finish(fig, path)

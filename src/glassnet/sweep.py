@@ -24,6 +24,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import warnings
+
+import numpy as np
 
 from .serialize.atomic import atomic_write
 from .tabular.config import parse_layers
@@ -180,8 +183,10 @@ def run_sweep(data, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
     -------
     list of dict
         One row per setting, best first: ``rank``, ``mean_score``, ``std_score``, ``mean_fit_time``
-        and the parameters.
+        and the parameters; when some setting could not be fitted, every row also has ``error`` (empty,
+        or why that setting failed, its score NaN and its rank last).
     """
+    from sklearn.exceptions import FitFailedWarning
     from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV, StratifiedKFold
 
     if task not in ("classification", "regression"):
@@ -204,9 +209,18 @@ def run_sweep(data, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
         searcher = RandomizedSearchCV(est, space, n_iter=n_iter, cv=splitter, scoring=scoring, n_jobs=n_jobs,
                                       refit=False, random_state=seed)
     context = dask_backend(dask) if dask else contextlib.nullcontext()
-    with context:
-        searcher.fit(data.frame, targets_for(data, task))
-    res = searcher.cv_results_
+    y = targets_for(data, task)
+    with context, warnings.catch_warnings():
+        # A failed fit is reported once, as its row's error (below), not as scikit-learn's multi-line warnings.
+        warnings.filterwarnings("ignore", category=FitFailedWarning)
+        warnings.filterwarnings("ignore", message="One or more of the test scores are non-finite")
+        try:
+            searcher.fit(data.frame, y)
+            res = searcher.cv_results_
+        except ValueError as exc:
+            if "fits failed" not in str(exc):
+                raise
+            res = _all_failed(searcher)  # scikit-learn raises instead of scoring when every fit failed
     rows = []
     for i, params in enumerate(res["params"]):
         row = {
@@ -216,12 +230,58 @@ def run_sweep(data, grid, *, task, search="grid", n_iter=10, cv=5, scoring=None,
             "mean_fit_time": float(res["mean_fit_time"][i]),
         }
         row.update({k[len(prefix):]: v for k, v in params.items()})
+        if not np.isfinite(row["mean_score"]):
+            row["error"] = _why_it_failed(est, params, data.frame, y, splitter)
         rows.append(row)
-    rows.sort(key=lambda r: (r["rank"], -r["mean_score"]))
+    if any("error" in row for row in rows):
+        for row in rows:
+            row.setdefault("error", "")
+    rows.sort(key=lambda r: (r["rank"], -r["mean_score"] if np.isfinite(r["mean_score"]) else np.inf))
     return rows
 
 
+def _all_failed(searcher):
+    """``cv_results_``'s columns for a search whose every fit failed: each candidate with a NaN score."""
+    from sklearn.model_selection import GridSearchCV, ParameterGrid, ParameterSampler
+
+    if isinstance(searcher, GridSearchCV):
+        params = list(ParameterGrid(searcher.param_grid))
+    else:
+        params = list(ParameterSampler(searcher.param_distributions, searcher.n_iter, random_state=searcher.random_state))
+    nan = [np.nan] * len(params)
+    return {"params": params, "rank_test_score": [1] * len(params), "mean_test_score": nan, "std_test_score": nan,
+            "mean_fit_time": nan}
+
+
+def _why_it_failed(estimator, params, X, y, splitter) -> str:
+    """The error a setting's fit raises, on the first fold's training rows (the search keeps only NaN
+    scores); parameter errors are raised before any training, so this is quick for them."""
+    from sklearn.base import clone
+
+    train, _ = next(splitter.split(X, y))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clone(estimator).set_params(**params).fit(X.iloc[train], y[train])
+    except Exception as exc:  # noqa: BLE001 - any error of the fit is what the user needs to see
+        return " ".join(str(exc).split()) or type(exc).__name__
+    return "a fit failed in some folds only (the score was not finite)"
+
+
+def failed(rows):
+    """The rows whose setting could not be fitted."""
+    return [row for row in rows if row.get("error")]
+
+
+def setting(row) -> str:
+    """A row's parameters as ``name=value ...``."""
+    skip = ("rank", "mean_score", "std_score", "mean_fit_time", "error")
+    return " ".join(f"{k}={format_value(v)}" for k, v in row.items() if k not in skip)
+
+
 def format_value(value):
+    if isinstance(value, float) and not np.isfinite(value):
+        return "failed" if np.isnan(value) else str(value)
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     if isinstance(value, float):

@@ -15,9 +15,9 @@ import os
 import sys
 
 from .._version import __version__
-from . import evaluate, experiment, export, info, playground, predict, sweep, train
+from . import compare, evaluate, experiment, export, info, playground, predict, sweep, train
 
-COMMANDS = [train, evaluate, predict, info, export, experiment, sweep, playground]
+COMMANDS = [train, evaluate, predict, info, compare, export, experiment, sweep, playground]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,13 +28,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for command in COMMANDS:
         command.add_parser(sub)
+    for command_parser in sub.choices.values():
+        # also after the command (`glassnet train ... --debug`); SUPPRESS keeps `glassnet --debug train`
+        command_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                    help="show the full traceback on errors")
+    parser.commands = sub.choices
     return parser
+
+
+def parse_args(argv=None):
+    """The parsed command line. Words the command does not know are refused by that command's parser,
+    so the message points to its own ``--help`` and suggests the option that was probably meant."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command_parser = parser.commands[args.command]
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}{_did_you_mean(command_parser, unknown)}")
+    return args
+
+
+def _did_you_mean(parser, unknown) -> str:
+    import difflib
+
+    known = [s for action in parser._actions for s in action.option_strings if s.startswith("--")]
+    for word in unknown:
+        if word.startswith("--"):
+            close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.7)
+            if close:
+                return f"; did you mean {close[0]}?"
+    return ""
 
 
 def main(argv=None) -> int:
     args = None
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for the run's record
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("glassnet: interrupted", file=sys.stderr)

@@ -43,7 +43,7 @@ def summary_line(name, results) -> str:
 
 
 def run(args) -> int:
-    from ..experiments import EXPERIMENTS, SUMMARIES, get
+    from ..experiments import EXPERIMENTS, SUMMARIES, get, write_index
 
     if args.name == "list":
         width = max(len(name) for name in EXPERIMENTS)
@@ -52,8 +52,11 @@ def run(args) -> int:
         return 0
     names = list(EXPERIMENTS) if args.name == "all" else [args.name]
     runners = [get(name) for name in names]  # unknown names fail before anything runs
+    done = {}
     for name, runner in zip(names, runners):
         start = time.perf_counter()
-        results = runner(args.out)
-        print(f"{summary_line(name, results)}  ({time.perf_counter() - start:.1f} s, {args.out}/{name}/)")
+        done[name] = runner(args.out)
+        print(f"{summary_line(name, done[name])}  ({time.perf_counter() - start:.1f} s, {args.out}/{name}/)")
+    if args.name == "all":
+        print(f"wrote {write_index(args.out, done)}: every tutorial with its figures and numbers")
     return 0

@@ -24,11 +24,65 @@ def _print_section(title, mapping):
         print(f"  {key}: {value}")
 
 
+def _checkpoint_info(path, meta, as_json) -> int:
+    """A training checkpoint: how far its run got, and how to continue it."""
+    import os
+
+    config, history = meta.get("config", {}), meta.get("history", {})
+    done, total = meta.get("epochs_done"), config.get("epochs")
+    best = (meta.get("callbacks", {}).get("early_stopping") or meta.get("callbacks", {}).get("keep_best") or {})
+    summary = {"epochs done": done, "epochs in all": total, "finished": meta.get("finished"),
+               "stopped because": meta.get("stop_reason") or ("ran all epochs" if meta.get("finished") else "-"),
+               "best epoch so far": None if best.get("best_epoch") is None else best["best_epoch"] + 1,
+               "training time (s)": meta.get("elapsed_s")}
+    last = {key: values[-1] for key, values in history.items() if values}
+    if as_json:
+        print(json.dumps({"checkpoint": summary, "last epoch": last, "config": config}, indent=2))
+        return 0
+    folder = os.path.dirname(path) or "."
+    print(f"{path}: a glassnet training checkpoint after epoch {done} of {total}")
+    _print_section("progress", summary)
+    if last:
+        _print_section(f"epoch {done}", last)
+    _print_section("hyperparameters", config)
+    if not meta.get("finished"):
+        print(f"continue it with: glassnet train --resume {folder}")
+    return 0
+
+
+def _estimator_info(path, model, as_json) -> int:
+    """A saved MLPClassifier/MLPRegressor: its network, classes, training summary and parameters."""
+    params = {k: v for k, v in model.get_params().items() if k != "callbacks"}
+    classes = [str(c) for c in getattr(model, "classes_", [])]
+    training = {"epochs run": getattr(model, "n_iter_", None), "final training loss": getattr(model, "loss_", None),
+                "best validation score": getattr(model, "best_validation_score_", None),
+                "inputs": getattr(model, "n_features_in_", None), "outputs": getattr(model, "n_outputs_", None)}
+    training = {k: (float(v) if hasattr(v, "dtype") else v) for k, v in training.items() if v is not None}
+    if as_json:
+        print(json.dumps({"kind": type(model).__name__, "classes": classes, "training": training,
+                          "parameters": params}, indent=2, default=str))
+        return 0
+    net = model._net
+    print(f"{path}: a fitted glassnet {type(model).__name__}")
+    print(f"architecture ({net.n_params} parameters):")
+    for line in repr(net).splitlines():
+        print(f"  {line}")
+    if classes:
+        _print_section("classes", {"labels": classes})
+    _print_section("training", training)
+    _print_section("parameters", params)
+    return 0
+
+
 def run(args) -> int:
     from ..nn import Sequential
     from ..persist import load
+    from ..serialize.container import read_file
     from ..tabular.model import SPLITS, TabularModel
 
+    kind, meta, _ = read_file(args.model)
+    if kind == "checkpoint":
+        return _checkpoint_info(args.model, meta, args.json)
     model = load(args.model)
     if isinstance(model, TabularModel):
         info = model.info
@@ -59,6 +113,4 @@ def run(args) -> int:
         print(f"{args.model}: a glassnet Sequential network ({model.n_params} parameters)")
         print(repr(model))
         return 0
-    print(f"{args.model}: a fitted {type(model).__name__}")
-    print(json.dumps({k: v for k, v in model.get_params().items() if k != "callbacks"}, indent=2, default=str))
-    return 0
+    return _estimator_info(args.model, model, args.json)

@@ -45,7 +45,10 @@ def add_parser(subparsers):
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run the fits on a Dask cluster: a scheduler address, or 'local' for a LocalCluster")
     p.add_argument("--seed", type=int, default=0, help="seeds the networks, the folds and the random search")
-    p.add_argument("--out", default="sweep-results.csv", metavar="PATH", help="CSV file for the ranked table")
+    p.add_argument("--out", default="sweep-results.csv", metavar="PATH",
+                   help="CSV file for the ranked table (default sweep-results.csv); checked before the search, "
+                        "and an existing file is never replaced unless --overwrite")
+    p.add_argument("--overwrite", action="store_true", help="replace the --out file if it exists")
     p.set_defaults(run=run)
 
 
@@ -53,6 +56,7 @@ def run(args) -> int:
     from sklearn.exceptions import ConvergenceWarning
 
     from .. import sweep
+    from ..serialize.atomic import check_new_file, refuse_inputs
 
     if args.csv is not None and not args.target:
         raise ValueError("--csv needs --target COL, the name of the label column.")
@@ -63,14 +67,13 @@ def run(args) -> int:
             raise ValueError(f"{name} must be at least {2 if name == '--cv' else 1}, got {value}.")
     if args.n_jobs == 0:
         raise ValueError("--n-jobs must be a positive number of workers or -1 for all cores, got 0.")
-    from ..serialize.atomic import refuse_inputs
-
     refuse_inputs(args.out, "--out", {"the input --csv": args.csv})
     grid = sweep.parse_grid(args.param)
     fixed = {k: v[0] for k, v in grid.items() if len(v) == 1}
     grid = {k: v for k, v in grid.items() if len(v) > 1}
     if not grid:
         raise ValueError("nothing to sweep: give at least one --param with two or more values.")
+    check_new_file(args.out, args.overwrite)  # now, not after the search: a bad path would lose it all
     data, task = sweep.load_data(args.dataset, args.csv, args.target, args.task)
     try:
         with warnings.catch_warnings():
@@ -86,7 +89,13 @@ def run(args) -> int:
     where = f"Dask cluster {args.dask}" if args.dask else f"{args.n_jobs or 1} local job(s)"
     source = args.csv or args.dataset
     print(f"{args.search} search on {source} ({task}, {len(data.y)} samples, {args.cv}-fold CV, {where})")
+    failures = sweep.failed(rows)
+    for row in failures:
+        print(f"glassnet: setting {sweep.setting(row)} failed: {row['error']}", file=sys.stderr)
+    if len(failures) == len(rows):
+        print(f"glassnet: error: every setting failed; nothing written to {args.out}.", file=sys.stderr)
+        return 2
     print(sweep.format_table(rows))
     sweep.write_csv(rows, args.out)
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out}" + (f" ({len(failures)} failed setting(s) marked in its error column)" if failures else ""))
     return 0

@@ -53,6 +53,8 @@ from ._common import accuracy, experiment_dir, forward_upto, single_threaded_bla
 NAME = "circles"
 SUMMARY = "seeds 000/001: make_circles, 2-3-2 logistic/softmax network, gradient check, momentum"
 KEYS = ("gradcheck_max_rel_error", "final_loss", "train_accuracy")
+# What the tutorial itself reports, shown beside glassnet's numbers on the index page.
+TUTORIAL_REPORTS = 'gradient check passes; all 100 points classified correctly'
 
 SEED = 1
 LEARNING_RATE = 0.02

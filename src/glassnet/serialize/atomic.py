@@ -180,3 +180,25 @@ def atomic_write(path, data) -> None:
 def write_json(path, obj) -> None:
     """Write ``obj`` as indented JSON, atomically."""
     atomic_write(path, json.dumps(obj, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def check_new_file(path, overwrite=False, option="--overwrite") -> None:
+    """Raise unless ``path`` can be written without losing a file, before any long work is done.
+
+    Its folder must exist and take new files; an existing file at ``path`` is refused unless
+    ``overwrite`` (the message names ``option``, the way to ask for it).
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name.")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist.")
+    if os.path.exists(path) and not overwrite:
+        raise FileExistsError(f"{path} already exists and glassnet does not overwrite files: give another path, "
+                              f"or {option} to replace it.")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise type(exc)(f"cannot write {path} in {folder}: {exc.strerror or exc}.") from None

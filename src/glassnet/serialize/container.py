@@ -259,6 +259,9 @@ def _describe(data) -> str:
         return "it looks like a Python pickle, which glassnet never loads"
     if data[:6] == b"\x93NUMPY":
         return "it is a bare NumPy .npy array"
+    first_line = data.lstrip().split(b"\n", 1)[0].strip()
+    if re.fullmatch(rb"\[\[?[A-Za-z0-9_.\- ]+\]\]?", first_line) or re.match(rb"[A-Za-z_][\w.\-]* *= *\S", first_line):
+        return "it looks like a TOML or INI settings file"  # [section] or key = value
     if data.lstrip()[:1] in (b"{", b"["):
         return "it looks like a JSON file"
     return "it does not start like a zip archive"

@@ -82,3 +82,39 @@ class Checkpointer(Callback):
     def on_epoch_end(self, loop):
         if (loop.epoch + 1) % self.every == 0:
             self.write(loop.epoch + 1)
+
+
+class EpochLines(Callback):
+    """Progress for a log or a pipe: one line every ``every`` epochs and after the last, each complete
+    (no carriage returns), where a terminal would get a redrawn bar.
+
+    ``every`` defaults to about ten lines for the whole run (``total`` epochs, ``done`` already trained).
+    """
+
+    def __init__(self, total, done=0, every=None, file=None):
+        self.total, self.done, self.file = total, done, file
+        self.every = every or max(1, (total - done) // 10)
+        self.started = None
+
+    def on_train_begin(self, loop):
+        import time
+
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, loop):
+        epoch = loop.epoch + 1
+        if (epoch - self.done) % self.every and epoch != self.total:
+            return
+        self._line(loop)
+
+    def on_train_end(self, loop):
+        # the last epoch of a run that stopped early, unless its line was just printed
+        if loop.history.epochs and (loop.history.epochs - self.done) % self.every and loop.history.epochs != self.total:
+            self._line(loop)
+
+    def _line(self, loop):
+        import time
+
+        logs = "  ".join(f"{k} {v:.4g}" for k, v in loop.logs.items())
+        elapsed = time.perf_counter() - self.started
+        print(f"epoch {loop.history.epochs}/{self.total}  {logs}  ({elapsed:.1f} s)", file=self.file, flush=True)

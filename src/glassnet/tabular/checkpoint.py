@@ -18,6 +18,9 @@ from .config import TrainConfig
 from .model import TabularModel
 
 CHECKPOINT_NAME = "checkpoint.glassnet"
+# The per-batch losses a checkpoint keeps: the most recent ones. A run reads none of them (its report is
+# per epoch), and all of them would make the file grow with every batch of a long run.
+BATCH_LOSSES_KEPT = 1000
 KIND = "checkpoint"
 
 
@@ -50,7 +53,7 @@ def write_checkpoint(path, cp: Checkpoint) -> None:
     for name, (meta, cb_arrays) in cp.callbacks.items():
         callbacks[name] = meta
         arrays.update({f"cb.{name}.{k}": v for k, v in cb_arrays.items()})
-    arrays["batch_loss"] = np.asarray(cp.batch_loss, dtype=np.float64)
+    arrays["batch_loss"] = np.asarray(cp.batch_loss[-BATCH_LOSSES_KEPT:], dtype=np.float64)
     meta = {
         "config": cp.config.to_json(),
         "model": model_meta,

@@ -38,11 +38,11 @@ class TrainConfig:
     activation: str = "relu"
     optimizer: str = "adam"
     learning_rate: float = 0.001
-    epochs: int = 60
+    epochs: int = 1000
     batch_size: int = 32
     l2: float = 1e-4
     dropout: float = 0.0
-    early_stopping: int = 10
+    early_stopping: int = 20
     validation_fraction: float = 0.2
     test_fraction: float = 0.0
     seed: int = 0

@@ -177,7 +177,7 @@ def read_csv(path, target=None, features=None) -> Dataset:
             raise ValueError(f"{path} has no feature columns besides the target {target!r}.")
     missing = [name for name, _ in features if name not in cells]
     if missing:
-        raise ValueError(f"{path} lacks the columns {missing} that the model was trained on.")
+        raise ValueError(f"{path} lacks {some(missing)} that the model was trained on.")
     columns = {name: _numeric_column(name, cells[name], path) if kind == NUMERIC else _categorical_column(cells[name])
                for name, kind in features}
     y = None
@@ -189,6 +189,14 @@ def read_csv(path, target=None, features=None) -> Dataset:
         y = np.array([c.strip() for c in raw], dtype=object)
     name = os.path.basename(path)
     return Dataset(name, frame_from_columns(columns), features, y, target, source=f"CSV file {os.path.abspath(path)}")
+
+
+def some(names, shown=5) -> str:
+    """``the columns ['a', 'b']``, or ``the 64 columns ['a', ..., 'e'] and 59 more`` for long lists."""
+    names = list(names)
+    if len(names) <= shown:
+        return f"the columns {names}"
+    return f"the {len(names)} columns {names[:shown]} and {len(names) - shown} more"
 
 
 def infer_task(y) -> str:
@@ -228,5 +236,5 @@ def data_for_model(features, target, dataset=None, csv=None) -> Dataset:
     d = load_dataset(dataset)
     missing = [n for n, _ in features if n not in d.frame.columns]
     if missing:
-        raise ValueError(f"the {dataset} set lacks the columns {missing[:5]} that the model was trained on.")
+        raise ValueError(f"the {dataset} set lacks {some(missing)} that the model was trained on.")
     return d

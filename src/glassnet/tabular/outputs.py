@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from ..serialize.atomic import write_json
+from ..serialize.atomic import atomic_write, write_json
 from ..serialize.container import write_file
 from .checkpoint import CHECKPOINT_NAME
 from .report import write_report
@@ -82,6 +82,15 @@ def remove_if_empty(out) -> None:
         os.rmdir(out)  # only succeeds on an empty folder
 
 
+def history_csv(history) -> str:
+    """One row per epoch (from 1) and one column per number the loop logged, exactly as logged."""
+    names = list(history)
+    lines = [",".join(["epoch", *names])]
+    for epoch, values in enumerate(zip(*(history[n] for n in names)), start=1):
+        lines.append(",".join([str(epoch), *(repr(float(v)) for v in values)]))
+    return "\n".join(lines) + "\n"
+
+
 def write_outputs(run, out) -> str:
     """``model.glassnet``, ``metrics.json``, the figures and ``report.html``; returns the model's path."""
     started = time.time()
@@ -90,6 +99,7 @@ def write_outputs(run, out) -> str:
     write_file(model_path, model.KIND, *model.to_state())
     write_json(os.path.join(out, "metrics.json"),
                {**run.results, "data": model.info["data"], "config": model.info["config"]})
+    atomic_write(os.path.join(out, "history.csv"), history_csv(run.history.history))
     # The figures about predictions use rows the model did not train on, where there are any.
     name = next(part for part in ("test", "validation", "train") if part in run.X)
     y_all = None

@@ -114,6 +114,17 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             blocks.append((values[:, None] == cats[None, :]).astype(np.float64))
         return np.ascontiguousarray(np.hstack(blocks), dtype=dtype)
 
+    def unseen(self, frame) -> dict:
+        """``{column: {category: rows}}`` for categories of ``frame`` that training never saw (which
+        :meth:`transform` encodes as all zeros); empty when there are none."""
+        found = {}
+        for name in self.categorical:
+            column = frame[name].dropna().astype(str)
+            new = column[~column.isin(self.categories_[name])].value_counts()
+            if len(new):
+                found[name] = {str(k): int(v) for k, v in new.items()}
+        return found
+
     def _numbers(self, frame):
         return frame[self.numeric].to_numpy(dtype=np.float64)
 

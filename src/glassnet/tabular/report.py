@@ -17,6 +17,25 @@ from .data import frame_from_columns
 from .model import SPLITS
 
 
+# Figures are rendered at twice the usual resolution, so they stay sharp on high-density screens.
+DPI = 200
+WEIGHT_IMAGES = 64
+
+
+def png(fig):
+    return plotting.to_png(fig, dpi=DPI)
+
+
+def layer_rows(net):
+    """``[(layer, output shape, parameters)]`` of a network, in order."""
+    rows, shape = [], net.input_shape
+    for layer in net.layers:
+        shape = layer.output_shape(shape)
+        n = sum(int(p.size) for p in getattr(layer, "params", {}).values())
+        rows.append((type(layer).__name__, "—" if shape is None else " × ".join(map(str, shape)), n))
+    return rows
+
+
 def build_figures(model, X_eval, y_eval, eval_name, frame=None, y_all=None):
     """Figures for ``model``: ``[(file stem, title, png bytes, caption)]``.
 
@@ -28,31 +47,39 @@ def build_figures(model, X_eval, y_eval, eval_name, frame=None, y_all=None):
     """
     info = model.info
     hist = info.get("history", {})
+    kept = (info.get("metrics") or {}).get("best_epoch")
 
     def curves(key, label):
         shown = {name: hist[k] for name, k in (("train", key), ("validation", f"val_{key}")) if hist.get(k)}
-        return plotting.to_png(plotting.loss_curves(shown, ylabel=label, start=1))
+        fig = plotting.loss_curves(shown, ylabel=label, start=1)
+        if kept:
+            ax = fig.axes[0]
+            ax.axvline(kept, color="#5b6472", linestyle="--", linewidth=1, label=f"weights kept (epoch {kept})")
+            ax.legend()
+        return png(fig)
 
     figs = []
     if hist.get("loss"):
         figs.append(("loss", "Loss per epoch", curves("loss", "loss"),
-                     "Training loss (mean over the epoch's batches, with the L2 penalty) and validation loss."))
+                     "Training loss (mean over the epoch's batches) and validation loss, both with the L2 penalty "
+                     "(the metrics' log_loss is without it); the dashed line marks the epoch whose weights were kept."))
     if hist.get("score"):
         label = "accuracy" if model.task == "classification" else "R²"
         figs.append(("score", f"{label.capitalize() if label == 'accuracy' else label} per epoch",
                      curves("score", label),
-                     f"{label[0].upper() + label[1:]} on the training and validation sets at the end of each epoch."))
+                     f"{label[0].upper() + label[1:]} on the training and validation sets at the end of each epoch; "
+                     "the dashed line marks the epoch whose weights were kept."))
     if model.task == "classification":
         m = info["metrics"].get(eval_name if eval_name in ("validation", "test") else "train", {})
         if "confusion_matrix" in m:
             figs.append(("confusion_matrix", f"Confusion matrix ({eval_name} set)",
-                         plotting.to_png(plotting.confusion_matrix_from_counts(m["confusion_matrix"], model.classes)),
+                         png(plotting.confusion_matrix_from_counts(m["confusion_matrix"], model.classes)),
                          "Rows: true class; columns: predicted class."))
     else:
         pred = model.predict_matrix(X_eval)
         true = model.targets.inverse_transform(np.asarray(y_eval).ravel())
         figs.append(("predicted_vs_true", f"Predicted against true ({eval_name} set)",
-                     plotting.to_png(plotting.predicted_vs_true(true, pred, target=model.target)),
+                     png(plotting.predicted_vs_true(true, pred, target=model.target)),
                      "Points on the dashed line are predicted exactly."))
     kinds = [k for _, k in model.features]
     if model.task == "classification" and frame is not None and kinds == ["numeric", "numeric"]:
@@ -65,16 +92,18 @@ def build_figures(model, X_eval, y_eval, eval_name, frame=None, y_all=None):
         X2 = frame[names].to_numpy(dtype=np.float64)
         keep = ~np.isnan(X2).any(axis=1)
         figs.append(("decision_regions", "Decision regions",
-                     plotting.to_png(plotting.decision_regions(
+                     png(plotting.decision_regions(
                          predict_index, X2[keep], np.asarray(y_all)[keep], class_names=list(model.classes),
                          feature_names=names, margin=0.1 * float(np.ptp(X2[keep]) or 1.0))),
                      "The class the network predicts at each point of the plane, with every sample of the data set."))
     shape = (info.get("data") or {}).get("image_shape")
     first = model.net.layers[0]
     if shape and hasattr(first, "params") and "W" in first.params and first.params["W"].shape[0] == int(np.prod(shape)):
+        n_units, shown = first.params["W"].shape[1], min(first.params["W"].shape[1], WEIGHT_IMAGES)
+        which = f"all {n_units} hidden units" if shown == n_units else f"the first {shown} of {n_units} hidden units"
         figs.append(("first_layer_weights", "First layer's weights as images",
-                     plotting.to_png(plotting.weight_images(first.params["W"], tuple(shape))),
-                     "Each hidden unit's incoming weights laid out as the input image (red positive, blue negative)."))
+                     png(plotting.weight_images(first.params["W"], tuple(shape), max_units=shown)),
+                     f"The incoming weights of {which}, each laid out as the input image (red positive, blue negative)."))
     return figs
 
 
@@ -89,12 +118,12 @@ def _fmt(value):
 
 
 def _table(rows, header=None):
-    out = ["<table>"]
+    out = ['<div class="wide"><table>']
     if header:
         out.append("<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
         out.append("<tr>" + "".join(f"<td>{html.escape(_fmt(c))}</td>" for c in row) + "</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 
@@ -102,7 +131,7 @@ CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 main{max-width:1040px;margin:0 auto;padding:24px}
 h1{margin:0 0 4px;font-size:1.6em}h2{margin:28px 0 10px;font-size:1.2em;border-bottom:1px solid #dde1e6;padding-bottom:4px}
-.sub{color:#5b6472;margin:0 0 16px}
+.sub{color:#5b6472;margin:0 0 16px;overflow-wrap:anywhere}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
 .card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:10px 14px;min-width:120px}
 .card b{display:block;font-size:1.4em}.card span{color:#5b6472;font-size:.85em}
@@ -110,10 +139,13 @@ h1{margin:0 0 4px;font-size:1.6em}h2{margin:28px 0 10px;font-size:1.2em;border-b
 figure{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:12px;margin:0}
 figure img{max-width:100%;height:auto;display:block}
 figcaption{color:#5b6472;font-size:.85em;margin-top:6px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(420px,100%),1fr));gap:14px}
 table{border-collapse:collapse;background:#fff;font-size:.9em}
-td,th{border:1px solid #dde1e6;padding:4px 10px;text-align:left}th{background:#eef1f4}
-.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px}
+td,th{border:1px solid #dde1e6;padding:4px 10px;text-align:left;overflow-wrap:break-word}th{background:#eef1f4}
+.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(300px,100%),1fr));gap:14px}
+.cols>div{min-width:0}
+.wide{overflow-x:auto;max-width:100%}
+@media (max-width:600px){main{padding:12px}td,th{padding:3px 6px}}
 """
 
 
@@ -136,7 +168,10 @@ def render_html(model, figures) -> str:
         f"<title>glassnet report: {esc(str(data.get('name', '')))}</title>", f"<style>{CSS}</style></head><body><main>",
         f"<h1>glassnet report: {esc(str(data.get('name', '')))}</h1>",
         f'<p class="sub">{esc(model.task)} of <b>{esc(str(model.target))}</b> from {data.get("n_features", "?")} '
-        f"columns, {data.get('n_rows', '?')} rows; stopped: {esc(str(res.get('stop_reason', '')))}.</p>",
+        f"columns, {data.get('n_rows', '?')} rows; stopped: {esc(str(res.get('stop_reason', '')))}, after "
+        f"{res.get('epochs_run', '?')} epochs; the model keeps the weights of epoch {res.get('best_epoch', '?')}.</p>",
+        f'<p class="sub">{esc(str(info.get("finished", "")))}'
+        + (f' · <code>{esc(info["command"])}</code>' if info.get("command") else "") + "</p>",
     ]
     if res.get("interrupted"):
         parts.append('<p class="notice">Training was interrupted; the model keeps the best weights seen '
@@ -161,6 +196,8 @@ def render_html(model, figures) -> str:
         for key, value in res.get(part, {}).items():
             if key not in ("per_class", "confusion_matrix"):
                 metric_rows.append((part, key, value))
+    parts.append("<h2>Layers</h2>" + _table(layer_rows(model.net) + [("in all", "", model.net.n_params)],
+                                            ["layer", "output shape", "parameters"]))
     parts.append('<div class="cols"><div><h2>Metrics</h2>' + _table(metric_rows, ["set", "metric", "value"]) + "</div>")
     parts.append("<div><h2>Hyperparameters</h2>" + _table([(k, v) for k, v in cfg.items()], ["option", "value"]) + "</div>")
     data_rows = [(k, v) for k, v in data.items() if k not in ("class_counts",)]

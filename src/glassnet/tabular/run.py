@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 import uuid
 
@@ -19,7 +20,7 @@ from ..nn import layers as nn_layers
 from ..optim import optimizers
 from ..serialize.container import ModelFileError, read_file
 from ..training import EarlyStopping, History, ProgressBar, fit
-from .callbacks import INTERRUPTED, Checkpointer, InterruptFlag, KeepBestOnInterrupt, Score
+from .callbacks import INTERRUPTED, Checkpointer, EpochLines, InterruptFlag, KeepBestOnInterrupt, Score
 from .checkpoint import CHECKPOINT_NAME, Checkpoint, read_checkpoint, write_checkpoint
 from .config import TrainConfig
 from .data import infer_task, load_dataset, read_csv
@@ -75,6 +76,7 @@ class Run:
         self.history = History()
         self.epochs_done, self.finished, self.elapsed = 0, False, 0.0
         self.interrupt = InterruptFlag()
+        self.command = None  # the command line that made the run, when there was one
         self.early = None
         if config.early_stopping:
             self.early = EarlyStopping("val_loss", patience=config.early_stopping, restore_best=True)
@@ -97,31 +99,21 @@ class Run:
                                  "to resume, or train afresh.")
         return cls(checkpoint.config, out, checkpoint)
 
+    def extend(self, epochs):
+        """Train a resumed run up to ``epochs`` epochs in all instead of the number it was started with."""
+        c = self.config
+        if epochs < self.epochs_done:
+            raise ValueError(f"--epochs {epochs} is fewer than the {self.epochs_done} epochs this run has "
+                             "already trained; give a larger number to train longer.")
+        if self.history.stop_reason is not None:
+            raise ValueError(f"this run already ended ({self.history.stop_reason}) after {self.epochs_done} "
+                             "epochs; more epochs would not continue it. Start a new run to train longer.")
+        self.config = TrainConfig.from_json({**c.to_json(), "epochs": epochs})
+        self.finished = self.epochs_done >= epochs
+
     # ------------------------------------------------------------------ data and model
     def _split(self):
-        """Row indices of each split; the targets are checked here, before anything is fitted."""
-        y = self.dataset.y
-        n_classes = None
-        if self.task == "classification":
-            # The classes are those of every row; which rows train is decided next.
-            encoder = TargetEncoder("classification", self.dataset.classes, self.dataset.target).fit(y)
-            y, n_classes = encoder.transform(y), len(encoder.classes_)
-            if self.config.task == "auto" and n_classes > MANY_CLASSES and 2 * n_classes > len(y):
-                # A confusion matrix and a softmax of n_classes each: an identifier column as target
-                # costs the square of its length and learns nothing.
-                raise ValueError(f"the target {self.dataset.target!r} has {n_classes:,} distinct values in {len(y):,} "
-                                 "rows, which looks like an identifier or a continuous value, not classes: choose "
-                                 "another --target, --task regression for a number, or --task classification to "
-                                 "insist.")
-        else:
-            TargetEncoder("regression", target=self.dataset.target).fit(y)  # numeric targets or a clear error
-        c = self.config
-        train, validation, test = split_rows(y, c.validation_fraction, c.test_fraction, c.seed, n_classes)
-        if n_classes is not None and len(np.unique(y[train])) < 2:
-            raise ValueError(f"the training rows hold only one class ({encoder.classes_[y[train][0]]!r}); "
-                             "a classifier needs at least two classes to learn from: give more rows of the "
-                             "other classes (or a smaller --validation-fraction).")
-        return {"train": train, "validation": validation, "test": test}
+        return split_dataset(self.dataset, self.config, self.task)
 
     def _new_model(self):
         d, train = self.dataset, self.rows["train"]
@@ -247,7 +239,11 @@ class Run:
             callbacks.append(Checkpointer(c.checkpoint_every, write))
         callbacks.append(self.interrupt)
         if progress and remaining:
-            callbacks.append(ProgressBar(total=remaining, desc=f"training on {self.dataset.name}"))
+            desc = f"training on {self.dataset.name}"
+            if sys.stderr.isatty():
+                callbacks.append(ProgressBar(total=remaining, desc=desc))
+            else:  # a log or a pipe: a line now and then, never a bar redrawn with carriage returns
+                callbacks.append(EpochLines(c.epochs, self.epochs_done, file=sys.stderr))
         fit(self.model.net, self.loss_fn, self.optimizer, self.X["train"], self.y["train"], epochs=remaining,
             batch_size=c.batch_size, shuffle=True, random_state=self.shuffle_rng, validation_data=validation,
             l2=c.l2, callbacks=callbacks, history=self.history, start_epoch=self.epochs_done)
@@ -269,9 +265,19 @@ class Run:
             return self.keep_best.best_epoch + 1
         return self.history.epochs
 
+    def _still_improving(self) -> bool:
+        """Whether the run used up its epochs while the validation loss (the training loss without
+        validation rows) was still reaching new lows in its last epochs: more epochs would likely help."""
+        losses = self.history.history.get("val_loss") or self.history.history.get("loss") or []
+        if self.history.stop_reason is not None or len(losses) < 2:
+            return False
+        recent = max(1, min(self.config.early_stopping or 10, len(losses) // 10))
+        return min(losses[-recent:]) < min(losses[:-recent])
+
     def _results(self):
         results = {"task": self.task, "epochs_run": self.history.epochs, "best_epoch": self.best_epoch(),
                    "stop_reason": self.history.stop_reason or "ran all epochs",
+                   "still_improving": self._still_improving(),
                    "interrupted": self.interrupted is not None, "training_time_s": round(self.elapsed, 3)}
         for part in self.X:
             y = self.y[part]
@@ -295,9 +301,39 @@ class Run:
             values = m.targets.inverse_transform(np.concatenate([self.y[part][:, 0] for part in self.y]))
             data.update(target_mean=float(values.mean()), target_std=float(values.std()),
                         target_min=float(values.min()), target_max=float(values.max()))
+        import datetime
+
+        finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         return {"config": self.config.to_json(), "data": data, "metrics": self.results,
                 "history": self.history.history, "n_params": m.net.n_params, "versions": _versions(),
-                "run_id": self.run_id}
+                "finished": finished, "command": self.command, "run_id": self.run_id}
+
+
+def split_dataset(dataset, config, task):
+    """Row indices of each split of ``dataset`` under ``config`` (the same every time for the same data,
+    fractions and seed); the targets are checked here, before anything is fitted."""
+    y = dataset.y
+    n_classes = None
+    if task == "classification":
+        # The classes are those of every row; which rows train is decided next.
+        encoder = TargetEncoder("classification", dataset.classes, dataset.target).fit(y)
+        y, n_classes = encoder.transform(y), len(encoder.classes_)
+        if config.task == "auto" and n_classes > MANY_CLASSES and 2 * n_classes > len(y):
+            # A confusion matrix and a softmax of n_classes each: an identifier column as target
+            # costs the square of its length and learns nothing.
+            raise ValueError(f"the target {dataset.target!r} has {n_classes:,} distinct values in {len(y):,} "
+                             "rows, which looks like an identifier or a continuous value, not classes: choose "
+                             "another --target, --task regression for a number, or --task classification to "
+                             "insist.")
+    else:
+        TargetEncoder("regression", target=dataset.target).fit(y)  # numeric targets or a clear error
+    c = config
+    train, validation, test = split_rows(y, c.validation_fraction, c.test_fraction, c.seed, n_classes)
+    if n_classes is not None and len(np.unique(y[train])) < 2:
+        raise ValueError(f"the training rows hold only one class ({encoder.classes_[y[train][0]]!r}); "
+                         "a classifier needs at least two classes to learn from: give more rows of the "
+                         "other classes (or a smaller --validation-fraction).")
+    return {"train": train, "validation": validation, "test": test}
 
 
 def _fingerprint(X, y) -> str:
