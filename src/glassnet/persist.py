@@ -77,7 +77,7 @@ def to_state(obj):
 
         return ("estimator", *estimator_state(obj))
     raise TypeError(
-        f"glassnet.save takes a Sequential, a fitted MLPClassifier/MLPRegressor or a model from "
+        f"glassnet.save takes a Sequential, a fitted glassnet estimator (MLPClassifier, NeuralNetClassifier, ...) or a model from "
         f"`glassnet train`, got {type(obj).__name__}."
     )
 

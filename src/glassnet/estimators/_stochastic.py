@@ -41,7 +41,9 @@ def make_stopper(est):
     else:
         monitor = "loss"
     adaptive = est.solver == "sgd" and est.learning_rate == "adaptive"
-    return EarlyStopping(monitor, patience=est.n_iter_no_change + 1, min_delta=est.tol,
+    # n_iter_no_change=np.inf (allowed, as in scikit-learn): tol never stops training
+    patience = est.n_iter_no_change + 1 if np.isfinite(est.n_iter_no_change) else sys.maxsize
+    return EarlyStopping(monitor, patience=patience, min_delta=est.tol,
                          restore_best=est.early_stopping, lr_divisor=5.0 if adaptive else None, min_lr=1e-6)
 
 

@@ -1,4 +1,5 @@
-"""``MLPClassifier``: scikit-learn's multi-layer perceptron classifier, trained by glassnet."""
+"""``NeuralNetClassifier``, a classifier for any network, and ``MLPClassifier``, scikit-learn's
+multi-layer perceptron classifier: the same classifier on a stack of ``Dense`` layers."""
 
 from __future__ import annotations
 
@@ -14,51 +15,56 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from ..nn import backend as B
 from ..nn import losses
-from .base import STOCHASTIC_SOLVERS, BaseMLP
+from ._layers import store_layer_params
+from .base import STOCHASTIC_SOLVERS, BaseNeuralNet, MLPLayers
 
 
-class MLPClassifier(ClassifierMixin, BaseMLP):
-    """Multi-layer perceptron classifier with scikit-learn's interface, trained by glassnet's core.
+class NeuralNetClassifier(ClassifierMixin, BaseNeuralNet):
+    """A classifier for any glassnet network, with the interface of scikit-learn's ``MLPClassifier``.
 
-    Every parameter of :class:`sklearn.neural_network.MLPClassifier` keeps its name, meaning and
-    default; see scikit-learn's documentation for them. The output is a softmax for multi-class
-    problems and logistic units for binary (one unit) and multi-label problems.
+    Parameters
+    ----------
+    layers : list of Layer, or callable
+        The network, without its output function: a list of glassnet layers (deep-copied for each
+        fit, so the objects given are never trained), or a function
+        ``layers(input_shape, n_outputs, **params) -> list`` called at each fit with the shape of one
+        sample and the number of outputs y needs (one logistic unit for two classes, one unit per class
+        for more, one per label for multi-label y). The function's arguments are parameters named
+        ``layers__NAME`` (``NeuralNetClassifier(cnn, layers__channels=16)``), which ``set_params``
+        and ``GridSearchCV`` set like any other.
+    input_shape : tuple of int or None, default=None
+        The shape of one sample, such as ``(1, 40)`` for one-channel sequences. ``X`` may then come as
+        ``(n_samples, *input_shape)`` or as rows of ``prod(input_shape)`` values (as from a
+        ``Pipeline`` or a DataFrame). ``None``: the shape of ``X``'s samples.
+    **layers__kwargs
+        ``layers__NAME=value``: the arguments of a layers function. (The catch-all's own name starts
+        with ``layers__`` because scikit-learn's checks pass every name in the signature to
+        ``__init__`` and ``set_params``, and those accept any ``layers__`` name.)
 
-    Extra parameters
-    ----------------
-    activation : adds ``"leaky_relu"``, ``"gelu"``, ``"rbf"`` and ``"sigmoid"`` (alias of ``"logistic"``).
-    dropout : float or sequence of float, default=0.0
-        Inverted-dropout rate after each hidden layer (one rate for all, or one per layer).
-    class_weight : dict, "balanced" or None, default=None
-        Multiplies each sample's weight by its class's weight (as in :class:`LogisticRegression`).
-    callbacks : list or None, default=None
-        :class:`glassnet.training.Callback` objects, which see every event of the training loop, or
-        plain functions ``f(loop)`` called after each epoch (``loop.history`` has ``"loss"`` and, with
-        early stopping, ``"val_loss"`` and ``"val_score"``); one returning True stops training.
-    progress_bar : bool, default=False
-        A tqdm bar over the epochs (L-BFGS iterations for ``solver="lbfgs"``) on standard error, showing
-        the loss. ``verbose`` prints scikit-learn's lines instead; the two can be combined.
-    early_stopping_metric : {"score", "loss"}, default="score"
-        What early stopping monitors on the validation split: accuracy (scikit-learn's rule) or the
-        validation loss. Either way the best epoch's weights are restored.
-    dtype : {"float32", "float64"} or None, default=None
-        Training and prediction precision; ``None`` follows ``X`` (float32 stays float32).
+    The other parameters are :class:`MLPClassifier`'s training parameters, with the same names,
+    meanings and defaults (``solver``, ``alpha`` (L2 on the weights that layers mark as decayed),
+    ``batch_size``, ``learning_rate``, ``learning_rate_init``, ``max_iter``, ``early_stopping``,
+    ``class_weight``, ``callbacks``, ``dtype``, ...).
 
-    Extra attributes
-    ----------------
-    validation_loss_curve_ : list of float or None
-        Validation loss per epoch (without the L2 term) when ``early_stopping=True``.
+    Attributes
+    ----------
+    network_ : Sequential
+        The fitted network (``network_.layers``, ``network_.flat_params``).
+    input_shape_ : tuple of int
+        The shape of one sample the network takes.
+    classes_, n_features_in_, n_outputs_, out_activation_, loss_, loss_curve_, n_iter_, t_, ...
+        As in :class:`MLPClassifier`.
     """
 
     _parameter_constraints: dict = {
-        **BaseMLP._parameter_constraints,
+        **BaseNeuralNet._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
     def __init__(
         self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
+        layers,
+        input_shape=None,
         *,
         solver="adam",
         alpha=0.0001,
@@ -81,15 +87,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        dropout=0.0,
         class_weight=None,
         callbacks=None,
         progress_bar=False,
         early_stopping_metric="score",
         dtype=None,
+        **layers__kwargs,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
+        self.layers = layers
+        self.input_shape = input_shape
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -111,12 +117,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
-        self.dropout = dropout
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.progress_bar = progress_bar
         self.early_stopping_metric = early_stopping_metric
         self.dtype = dtype
+        store_layer_params(self, layers__kwargs)
+
+    def _outputs_needed(self, n_outputs):
+        kind = self._label_binarizer.y_type_
+        if kind == "binary":
+            return "two classes: one logistic unit"
+        if kind == "multiclass":
+            return f"{n_outputs} classes: one unit per class"
+        return f"{n_outputs} labels: one logistic unit per label"
 
     @classmethod
     def _is_classifier(cls):
@@ -208,7 +222,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) or a
+        """Fit the model to ``X`` (n_samples, n_features) or (n_samples, *input_shape) and labels ``y`` (n_samples,) or a
         label-indicator matrix (n_samples, n_labels); ``sample_weight`` (n_samples,) optional."""
         self._validate_params()
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
@@ -272,3 +286,106 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+class MLPClassifier(MLPLayers, NeuralNetClassifier):
+    """Multi-layer perceptron classifier with scikit-learn's interface, trained by glassnet's core.
+
+    Every parameter of :class:`sklearn.neural_network.MLPClassifier` keeps its name, meaning and
+    default; see scikit-learn's documentation for them. The output is a softmax for multi-class
+    problems and logistic units for binary (one unit) and multi-label problems.
+
+    Extra parameters
+    ----------------
+    activation : adds ``"leaky_relu"``, ``"gelu"``, ``"rbf"`` and ``"sigmoid"`` (alias of ``"logistic"``).
+    dropout : float or sequence of float, default=0.0
+        Inverted-dropout rate after each hidden layer (one rate for all, or one per layer).
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies each sample's weight by its class's weight (as in :class:`LogisticRegression`).
+    callbacks : list or None, default=None
+        :class:`glassnet.training.Callback` objects, which see every event of the training loop, or
+        plain functions ``f(loop)`` called after each epoch (``loop.history`` has ``"loss"`` and, with
+        early stopping, ``"val_loss"`` and ``"val_score"``); one returning True stops training.
+    progress_bar : bool, default=False
+        A tqdm bar over the epochs (L-BFGS iterations for ``solver="lbfgs"``) on standard error, showing
+        the loss. ``verbose`` prints scikit-learn's lines instead; the two can be combined.
+    early_stopping_metric : {"score", "loss"}, default="score"
+        What early stopping monitors on the validation split: accuracy (scikit-learn's rule) or the
+        validation loss. Either way the best epoch's weights are restored.
+    dtype : {"float32", "float64"} or None, default=None
+        Training and prediction precision; ``None`` follows ``X`` (float32 stays float32).
+
+    Extra attributes
+    ----------------
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch (without the L2 term) when ``early_stopping=True``.
+    """
+
+    _parameter_constraints: dict = {
+        **NeuralNetClassifier._parameter_constraints,
+        **MLPLayers._mlp_parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        class_weight=None,
+        callbacks=None,
+        progress_bar=False,
+        early_stopping_metric="score",
+        dtype=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.progress_bar = progress_bar
+        self.early_stopping_metric = early_stopping_metric
+        self.dtype = dtype
