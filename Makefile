@@ -9,7 +9,7 @@ OUT    ?= out
 $(BIN)/glassnet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,dask,playground,fast]'
+	$(BIN)/pip install -q -e '.[test,test-arrays,dask,playground,fast]'
 	touch $(BIN)/glassnet
 
 venv: $(BIN)/glassnet

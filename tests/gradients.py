@@ -1,14 +1,18 @@
-"""Float64 central differences, shared by the gradient tests."""
+"""Float64 central differences, shared by the gradient tests, on any array library."""
 
 import numpy as np
 
+from backends import host, on, put_layer
+from glassnet.nn import backend as B
+
 
 def numerical_gradient(f, x, eps=1e-6):
-    """d f / d x by central differences, perturbing ``x`` in place (it is restored)."""
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i]
+    """d f / d x by central differences, perturbing ``x`` (an array of any library) in place (it is
+    restored); a host NumPy array."""
+    grad = np.zeros(tuple(x.shape), dtype=np.float64)
+    flat, gflat = B.namespace(x).reshape(x, (-1,)), grad.reshape(-1)
+    for i in range(gflat.size):
+        original = float(flat[i])
         flat[i] = original + eps
         plus = f()
         flat[i] = original - eps
@@ -32,26 +36,31 @@ def assert_close(analytic, numeric, rtol=1e-6, atol=1e-7, what="gradient"):
     )
 
 
-def check_layer(layer, X, rng, training=False, reseed=None):
+def check_layer(layer, X, rng, training=False, reseed=None, backend="numpy"):
     """Backward of ``layer`` against central differences of ``L = sum(forward(X) * G)`` for a random
-    upstream gradient ``G``, for the input and every parameter."""
+    upstream gradient ``G``, for the input and every parameter, computed on the library ``backend``."""
+    put_layer(layer, backend)
+    X = on(backend, X)
+    xp = B.namespace(X)
+
     def forward():
         if reseed is not None:
             reseed(layer)
         return layer.forward(X, training=training)
 
     Y = forward()
-    G = rng.normal(size=Y.shape)
+    G = on(backend, rng.normal(size=tuple(Y.shape)))
     params = _parameters(layer)
     for _, _, grad in params:
         grad[...] = 0.0
-    dX = layer.backward(G.copy())
-    analytic = {name: grad.copy() for name, _, grad in params}
+    dX = layer.backward(xp.asarray(G, copy=True))
+    assert B.namespace(dX) is xp, "backward left the library of its input"
+    analytic = {name: host(grad).copy() for name, _, grad in params}
 
     def loss():
-        return float(np.sum(forward() * G))
+        return float(xp.sum(forward() * G))
 
-    assert_close(dX, numerical_gradient(loss, X), what=f"{type(layer).__name__} dX")
+    assert_close(host(dX), numerical_gradient(loss, X), what=f"{type(layer).__name__} dX")
     for name, param, _ in params:
         assert_close(analytic[name], numerical_gradient(loss, param), what=f"{type(layer).__name__} d{name}")
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from glassnet.nn import layers
+from backends import BACKENDS
 from gradients import check_layer
 
 ACTIVATION_CLASSES = [
@@ -19,38 +20,42 @@ def away_from_kinks(X):
     return np.where(np.abs(X) < 1e-2, 0.1, X)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("cls", ACTIVATION_CLASSES)
 @pytest.mark.parametrize("shape", [(1, 1), (5, 3), (7, 10)])
-def test_activation_backward_matches_central_differences(cls, shape):
+def test_activation_backward_matches_central_differences(cls, shape, backend):
     rng = np.random.default_rng(zlib.crc32(repr((cls.__name__, shape)).encode()))
     X = away_from_kinks(rng.normal(scale=2.0, size=shape))
-    check_layer(cls(), X, rng)
+    check_layer(cls(), X, rng, backend=backend)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("n_in,n_out,n", [(1, 1, 1), (3, 4, 6), (8, 2, 5)])
 @pytest.mark.parametrize("bias", [True, False])
-def test_dense_backward_matches_central_differences(n_in, n_out, n, bias):
+def test_dense_backward_matches_central_differences(n_in, n_out, n, bias, backend):
     rng = np.random.default_rng(n_in * 100 + n_out * 10 + n)
     layer = layers.Dense(n_in, n_out, bias=bias, random_state=1)
-    check_layer(layer, rng.normal(size=(n, n_in)), rng)
+    check_layer(layer, rng.normal(size=(n, n_in)), rng, backend=backend)
 
 
-def test_bias_backward_matches_central_differences():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bias_backward_matches_central_differences(backend):
     rng = np.random.default_rng(3)
     layer = layers.Bias(4)
     layer.params["b"][...] = rng.normal(size=4)
-    check_layer(layer, rng.normal(size=(6, 4)), rng)
+    check_layer(layer, rng.normal(size=(6, 4)), rng, backend=backend)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("rate", [0.0, 0.3, 0.7])
-def test_dropout_backward_matches_central_differences_for_a_fixed_mask(rate):
+def test_dropout_backward_matches_central_differences_for_a_fixed_mask(rate, backend):
     rng = np.random.default_rng(5)
     layer = layers.Dropout(rate)
 
     def same_mask(layer):
         layer.rng = np.random.default_rng(42)
 
-    check_layer(layer, rng.normal(size=(6, 5)), rng, training=True, reseed=same_mask)
+    check_layer(layer, rng.normal(size=(6, 5)), rng, training=True, reseed=same_mask, backend=backend)
 
 
 def test_dropout_scales_kept_units_and_is_identity_at_prediction():

@@ -4,15 +4,16 @@ HalfSquaredError and PoissonDeviance."""
 import numpy as np
 import pytest
 
+from backends import BACKENDS, host, on
 from glassnet.nn import losses
 
 
 def numerical_grad(loss, Y, T, w, upstream):
-    """Central differences of ``upstream * loss(Y)`` in float64."""
+    """Central differences of ``upstream * loss(Y)`` in float64 (``Y`` of any library)."""
     eps = 1e-6
-    grad = np.zeros_like(Y)
+    grad = np.zeros(tuple(Y.shape))
     for idx in np.ndindex(*Y.shape):
-        old = Y[idx]
+        old = float(Y[idx])
         Y[idx] = old + eps
         up = loss.forward(Y, T, w)
         Y[idx] = old - eps
@@ -31,10 +32,11 @@ def make_loss(name):
     }[name]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", ["absolute_error", "huber", "half_squared_error", "poisson"])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_gradient_matches_central_differences(name, reduction, seed):
+def test_gradient_matches_central_differences(name, reduction, seed, backend):
     rng = np.random.default_rng(seed)
     n, k = rng.integers(1, 7), rng.integers(1, 4)
     Y = rng.normal(size=(n, k))
@@ -48,8 +50,9 @@ def test_gradient_matches_central_differences(name, reduction, seed):
     w = rng.uniform(0.1, 2.0, size=n)
     upstream = rng.normal()
     loss = make_loss(name)(reduction)
+    Y, T, w = on(backend, Y), on(backend, T), on(backend, w)
     loss.forward(Y, T, w)
-    analytic = upstream * loss.backward()
+    analytic = upstream * host(loss.backward())
     numeric = numerical_grad(loss, Y, T, w, upstream)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 

@@ -4,45 +4,52 @@
 import numpy as np
 import pytest
 
+from backends import BACKENDS, host, on
 from glassnet.optim import optimizers, schedules
 
 GRADS = [np.array([0.5, -1.0, 2.0]), np.array([-0.2, 0.3, 1.0]), np.array([1.5, 0.0, -0.7])]
 THETA0 = np.array([1.0, -2.0, 0.5])
 
 
-def run(opt, n_steps=3):
-    theta = THETA0.copy()
-    grad = np.zeros_like(theta)
+def run(opt, n_steps=3, backend="numpy"):
+    """``n_steps`` steps from THETA0 with the fixed gradients, on the library ``backend``; the
+    parameters after them, as a host array."""
+    theta = on(backend, THETA0)
+    grad = on(backend, np.zeros(3))
     for g in GRADS[:n_steps]:
-        grad[...] = g
+        grad[...] = on(backend, g)
         opt.step([(theta, grad)])
-    return theta
+    return host(theta)
 
 
-def test_sgd():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sgd(backend):
     expected = THETA0 - 0.1 * (GRADS[0] + GRADS[1] + GRADS[2])
-    np.testing.assert_allclose(run(optimizers.SGD(0.1)), expected)
+    np.testing.assert_allclose(run(optimizers.SGD(0.1), backend=backend), expected)
 
 
-def test_momentum_in_the_tutorials_form():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_momentum_in_the_tutorials_form(backend):
     lam, mu = 0.9, 0.1
     theta, M = THETA0.copy(), np.zeros(3)
     for g in GRADS:
         M = lam * M - mu * g  # M(i+1) = lambda M(i) - mu dxi/dtheta
         theta = theta + M  # theta(i+1) = theta(i) + M(i+1)
-    np.testing.assert_allclose(run(optimizers.Momentum(mu, lam)), theta)
+    np.testing.assert_allclose(run(optimizers.Momentum(mu, lam), backend=backend), theta)
 
 
-def test_nesterov():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nesterov(backend):
     lam, mu = 0.9, 0.1
     theta, M = THETA0.copy(), np.zeros(3)
     for g in GRADS:
         M = lam * M - mu * g
         theta = theta + lam * M - mu * g
-    np.testing.assert_allclose(run(optimizers.Nesterov(mu, lam)), theta)
+    np.testing.assert_allclose(run(optimizers.Nesterov(mu, lam), backend=backend), theta)
 
 
-def test_adam():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_adam(backend):
     lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
     theta, m, v = THETA0.copy(), np.zeros(3), np.zeros(3)
     for t, g in enumerate(GRADS, start=1):
@@ -50,25 +57,27 @@ def test_adam():
         v = b2 * v + (1 - b2) * g**2
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-    np.testing.assert_allclose(run(optimizers.Adam(lr, b1, b2, eps)), theta, rtol=1e-12)
+    np.testing.assert_allclose(run(optimizers.Adam(lr, b1, b2, eps), backend=backend), theta, rtol=1e-12)
 
 
-def test_rmsprop():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rmsprop(backend):
     lr, rho, eps = 0.01, 0.9, 1e-8
     theta, s = THETA0.copy(), np.zeros(3)
     for g in GRADS:
         s = rho * s + (1 - rho) * g**2
         theta = theta - lr * g / (np.sqrt(s) + eps)
-    np.testing.assert_allclose(run(optimizers.RMSProp(lr, rho, eps)), theta, rtol=1e-12)
+    np.testing.assert_allclose(run(optimizers.RMSProp(lr, rho, eps), backend=backend), theta, rtol=1e-12)
 
 
-def test_adagrad():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_adagrad(backend):
     lr, eps = 0.1, 1e-8
     theta, s = THETA0.copy(), np.zeros(3)
     for g in GRADS:
         s = s + g**2
         theta = theta - lr * g / (np.sqrt(s) + eps)
-    np.testing.assert_allclose(run(optimizers.AdaGrad(lr, eps)), theta, rtol=1e-12)
+    np.testing.assert_allclose(run(optimizers.AdaGrad(lr, eps), backend=backend), theta, rtol=1e-12)
 
 
 def test_state_is_per_parameter_position():

@@ -31,6 +31,8 @@ _EXPORTS = {
     "ModelFileError": "glassnet.serialize.container",
     "MLPClassifier": "glassnet.estimators",
     "MLPRegressor": "glassnet.estimators",
+    "NeuralNetClassifier": "glassnet.estimators",
+    "NeuralNetRegressor": "glassnet.estimators",
     "export_onnx": "glassnet.export",
 }
 _SUBPACKAGES = ("nn", "optim", "training", "serialize", "estimators", "tabular", "datasets", "plotting",

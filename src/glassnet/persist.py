@@ -77,7 +77,7 @@ def to_state(obj):
 
         return ("estimator", *estimator_state(obj))
     raise TypeError(
-        f"glassnet.save takes a Sequential, a fitted MLPClassifier/MLPRegressor or a model from "
+        f"glassnet.save takes a Sequential, a fitted glassnet estimator (MLPClassifier, NeuralNetClassifier, ...) or a model from "
         f"`glassnet train`, got {type(obj).__name__}."
     )
 
@@ -121,8 +121,12 @@ def _check_finite(obj, path):
                              f"{weights.size:,}, so it cannot predict (was it saved from a run that diverged?).")
 
 
-def load(path):
+def load(path, device=None):
     """Load what :func:`save` wrote. Never executes code from the file.
+
+    Files hold host NumPy arrays whatever device the model trained on. ``device`` moves a loaded
+    network onto another array library or device (anything ``Sequential.to`` takes: ``"torch"``,
+    ``"cupy"``, ``torch.device("cuda")``...); by default it stays in NumPy.
 
     Raises
     ------
@@ -130,4 +134,9 @@ def load(path):
         Not a glassnet file, truncated, corrupted, or written in a newer format.
     """
     kind, meta, arrays = read_file(path)
-    return from_state(kind, meta, arrays, path)
+    obj = from_state(kind, meta, arrays, path)
+    if device is not None:
+        if not hasattr(obj, "to"):
+            raise TypeError(f"{path} holds a {kind}, which lives in NumPy only; load it without device=.")
+        obj.to(device)
+    return obj

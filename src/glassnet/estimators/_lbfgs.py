@@ -13,6 +13,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ..nn import backend as B
 from ..training import objective
 
 
@@ -21,12 +22,13 @@ def fit_lbfgs(est, X, Y, sample_weight):
     net = est._net
     loss_fn = est._loss_fn = est._make_loss()
     T = est._loss_targets(Y)
+    X = B.like(X, net.flat_params)  # where the network lives; SciPy steps on a host copy of the weights
     l2 = est.alpha / (X.shape[0] if sample_weight is None else float(sample_weight.sum()) or 1.0)
 
     def loss_and_grad(flat):
         net.set_weights(flat.astype(net.dtype, copy=False))
         loss, _ = objective(net, loss_fn, X, T, sample_weight, l2)
-        return loss, net.flat_grads.astype(np.float64)
+        return loss, B.to_numpy(net.flat_grads).astype(np.float64)
 
     bar = None
     if est.progress_bar:
@@ -41,7 +43,7 @@ def fit_lbfgs(est, X, Y, sample_weight):
     try:
         result = scipy.optimize.minimize(
             loss_and_grad,
-            net.get_weights().astype(np.float64),
+            B.to_numpy(net.flat_params).astype(np.float64),
             method="L-BFGS-B",
             jac=True,
             callback=progress if bar is not None else None,

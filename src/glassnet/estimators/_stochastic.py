@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from ..nn import backend as B
 from ..optim import optimizers
 from ..training import Callback, EarlyStopping, ProgressBar, evaluate, fit
 
@@ -40,7 +41,9 @@ def make_stopper(est):
     else:
         monitor = "loss"
     adaptive = est.solver == "sgd" and est.learning_rate == "adaptive"
-    return EarlyStopping(monitor, patience=est.n_iter_no_change + 1, min_delta=est.tol,
+    # n_iter_no_change=np.inf (allowed, as in scikit-learn): tol never stops training
+    patience = est.n_iter_no_change + 1 if np.isfinite(est.n_iter_no_change) else sys.maxsize
+    return EarlyStopping(monitor, patience=patience, min_delta=est.tol,
                          restore_best=est.early_stopping, lr_divisor=5.0 if adaptive else None, min_lr=1e-6)
 
 
@@ -117,6 +120,9 @@ def fit_stochastic(est, X, Y, sample_weight, incremental):
         validation = (X[val], Y[val], est._loss_targets(Y[val]), w_val)
         X, Y = X[train], Y[train]
         sample_weight = None if sample_weight is None else sample_weight[train]
+    X = B.like(X, est._net.flat_params)  # where the network lives (a no-op for NumPy)
+    if validation is not None:
+        validation = (B.like(validation[0], est._net.flat_params), *validation[1:])
     n_samples = X.shape[0]
     if est.batch_size == "auto":
         batch_size = min(200, n_samples)

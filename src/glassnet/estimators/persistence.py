@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..nn.backend import to_numpy
 from ..nn.checks import FLOAT_DTYPES
 from ..serialize.container import ModelFileError, jsonable
+from ..serialize.network import network_from_state, network_state
 from ..training import History
+from ._layers import LAYER_PREFIX
 
 # The estimator classes a file may name; looked up here, never imported from a name in the file.
-ESTIMATOR_CLASSES = ("MLPClassifier", "MLPRegressor")
+ESTIMATOR_CLASSES = ("MLPClassifier", "MLPRegressor", "NeuralNetClassifier", "NeuralNetRegressor")
 
 
 def _classes():
-    from .classifier import MLPClassifier
-    from .regressor import MLPRegressor
+    from .classifier import MLPClassifier, NeuralNetClassifier
+    from .regressor import MLPRegressor, NeuralNetRegressor
 
-    return {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    return {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor,
+            "NeuralNetClassifier": NeuralNetClassifier, "NeuralNetRegressor": NeuralNetRegressor}
+
+
+def _has_layers_param(cls) -> bool:
+    """NeuralNet estimators: their ``layers`` (objects or code) are saved as the fitted network's layer
+    configs, and rebuilt from them on loading."""
+    return "layers" in cls._get_param_names()
 
 
 def estimator_state(est):
@@ -27,7 +38,8 @@ def estimator_state(est):
     name = type(est).__name__
     if _classes().get(name) is not type(est):
         raise TypeError(f"glassnet.save takes glassnet's {' and '.join(ESTIMATOR_CLASSES)}, got {name}.")
-    params = {k: _encode_param(v) for k, v in est.get_params(deep=False).items() if k != "callbacks"}
+    params = {k: _encode_param(v) for k, v in est.get_params(deep=False).items()
+              if k != "callbacks" and not (_has_layers_param(type(est)) and (k == "layers" or k.startswith(LAYER_PREFIX)))}
     try:
         json.dumps(params, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -47,9 +59,15 @@ def estimator_from_state(meta, arrays, path="<model>"):
         raise ModelFileError(path, "corrupted", f"it holds an estimator of class {name!r}, which this glassnet "
                              f"cannot load (it loads {list(ESTIMATOR_CLASSES)} from glassnet.estimators).")
     try:
-        est = cls(**{k: _decode_param(v) for k, v in meta["params"].items()})
+        params = {k: _decode_param(v) for k, v in meta["params"].items()}
+        if _has_layers_param(cls):
+            params["layers"] = None  # the fitted network's layers, below
+        est = cls(**params)
         state_arrays = {k[len("state."):]: v for k, v in arrays.items() if k.startswith("state.")}
-        set_fitted_state(est, meta["state"], state_arrays)
+        set_fitted_state(est, meta["state"], state_arrays, path)
+        if _has_layers_param(cls):
+            # fresh copies: refitting the loaded estimator trains the same architecture
+            est.layers = copy.deepcopy(est._net.layers)
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -72,14 +90,18 @@ def fitted_state(est):
     for name in STATE_SCALARS + STATE_LISTS:
         if hasattr(est, name):
             meta[name] = jsonable(getattr(est, name))
-    arrays = {"weights": est._net.get_weights()}
+    if _has_layers_param(type(est)):
+        meta["network"], net_arrays = network_state(est._net)  # whatever the network keeps (weights, ...)
+        arrays = {f"network.{k}": v for k, v in net_arrays.items()}
+    else:
+        arrays = {"weights": np.array(to_numpy(est._net.flat_params))}  # files hold host NumPy arrays
     if hasattr(est, "feature_names_in_"):
         arrays["feature_names_in"] = np.asarray(est.feature_names_in_, dtype=str)
     est._get_extra_state(meta, arrays)
     return meta, arrays
 
 
-def set_fitted_state(est, meta, arrays):
+def set_fitted_state(est, meta, arrays, path="<model>"):
     """Restore what :func:`fitted_state` returned; the estimator then predicts as the original."""
     if meta.get("estimator") != type(est).__name__:
         raise ValueError(f"this state belongs to a {meta.get('estimator')}, not a {type(est).__name__}.")
@@ -91,15 +113,24 @@ def set_fitted_state(est, meta, arrays):
         est.feature_names_in_ = np.asarray(arrays["feature_names_in"]).astype(object)
     est._set_extra_state(meta, arrays)
     dtype = FLOAT_DTYPES[meta["dtype"]]
-    widths = [int(est.n_features_in_), *est._hidden_sizes(), int(est.n_outputs_)]
-    expected = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
-    stored = np.asarray(arrays["weights"]).size
-    if expected != stored:  # checked before allocating anything of the described size
-        raise ValueError(f"the layer sizes {widths} need {expected} weights, but the state holds {stored}.")
-    est._net = est._build_network(est.n_features_in_, est.n_outputs_, dtype, 0)
-    est._net.set_weights(np.asarray(arrays["weights"], dtype=dtype))
+    if "network" in meta:  # layer configs, rebuilt by the one network loader
+        net_arrays = {k[len("network."):]: np.asarray(v) for k, v in arrays.items() if k.startswith("network.")}
+        est._net = network_from_state(meta["network"], net_arrays, path)
+        if est._net.input_shape is None:
+            raise ValueError("the network it holds has no input shape.")
+        est.input_shape_ = tuple(est._net.input_shape)
+    else:
+        widths = [int(est.n_features_in_), *est._hidden_sizes(), int(est.n_outputs_)]
+        expected = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+        stored = np.asarray(arrays["weights"]).size
+        if expected != stored:  # checked before allocating anything of the described size
+            raise ValueError(f"the layer sizes {widths} need {expected} weights, but the state holds {stored}.")
+        est.input_shape_ = (int(est.n_features_in_),)
+        est._net = est._build_network(est.input_shape_, est.n_outputs_, dtype, 0)
+        est._net.set_weights(np.asarray(arrays["weights"], dtype=dtype))
     est._rng = np.random.default_rng()
     est._history = History()
+    est._bind_attributes()
     return est
 
 

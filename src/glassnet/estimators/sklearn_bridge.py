@@ -49,7 +49,9 @@ def from_sklearn(cls, fitted):
     if est._hidden_sizes() != sizes:  # a model whose hidden_layer_sizes was changed after fitting
         raise ValueError(f"the fitted layers have {sizes} units but hidden_layer_sizes is {est.hidden_layer_sizes}.")
     est._random_state = np.random.RandomState(0)
-    est._net = est._build_network(int(fitted.n_features_in_), int(fitted.n_outputs_), dtype, 0)
+    est.input_shape_ = (int(fitted.n_features_in_),)
+    est._net = est._build_network(est.input_shape_, int(fitted.n_outputs_), dtype, 0)
+    est._bind_attributes()
     assign_all(est._net, "W", fitted.coefs_)
     assign_all(est._net, "b", fitted.intercepts_)
     est._rng = np.random.default_rng()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import Dense
+from ..nn.backend import like, namespace, to_numpy
 
 NAMES = {"W": "coefs_", "b": "intercepts_"}
 
@@ -55,12 +56,12 @@ def assign(net, key, position, value):
     target = dense_layers(net)[position].params[key]
     name = f"{NAMES[key]}[{position}]"
     try:
-        array = np.asarray(value)
+        array = np.asarray(to_numpy(value))  # from any array library: checked on the host
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of numbers; could not make one from {type(value).__name__}: {exc}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be an array of real numbers, got dtype {array.dtype}.")
-    if array.shape != target.shape:
+    if array.shape != tuple(target.shape):
         what = "(n_inputs, n_outputs) of the layer" if key == "W" else "(n_outputs,) of the layer"
         raise ValueError(
             f"{name} must have shape {target.shape}, {what}, got {array.shape}. The layer sizes are fixed "
@@ -69,7 +70,8 @@ def assign(net, key, position, value):
         )
     if not np.isfinite(array).all():
         raise ValueError(f"{name} contains NaN or infinity; weights must be finite.")
-    target[...] = array
+    # placed where the network lives (another library or device after a fit under array_api_dispatch)
+    target[...] = like(array, target, np.float32 if target.dtype == namespace(target).float32 else np.float64)
 
 
 def assign_all(net, key, arrays):

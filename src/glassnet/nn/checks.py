@@ -8,6 +8,8 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 
+from . import backend as B
+
 FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
 
 
@@ -76,9 +78,21 @@ def check_X(X, *, input_shape: tuple | None = None, dtype=np.float64, name: str 
     array of at least two dimensions. No copy is made when ``X`` already is a C-contiguous array of
     ``dtype``. A SciPy sparse matrix or array of rows is returned as CSR of ``dtype`` (see
     :mod:`glassnet.nn.sparse`).
+
+    An array of another library implementing the array API (CuPy, PyTorch...) is checked where it
+    lives and returned in its own library and device.
     """
     if sp.issparse(X):
         return check_sparse_X(X, input_shape=input_shape, dtype=dtype, name=name)
+    if B.is_foreign(X):
+        return _check_foreign_X(X, input_shape, dtype, name)
+    if not (B.is_array(X) or X is None or isinstance(X, (list, tuple, numbers.Number, str, bytes)) or hasattr(X, "__array__")) \
+            and np.asarray(X, dtype=object).ndim == 0:
+        raise TypeError(
+            f"{name} is a {type(X).__module__}.{type(X).__qualname__}, which is neither a NumPy array (or "
+            "anything NumPy converts, such as lists and DataFrames) nor an array of a library implementing "
+            "the Python array API (such as CuPy or PyTorch)."
+        )
     if isinstance(X, np.ndarray) and X.dtype == object or not isinstance(X, np.ndarray) and _is_ragged(X):
         raise ValueError(f"{name} must be a 2-D array of numbers; got an object or ragged array.")
     try:
@@ -111,6 +125,37 @@ def check_X(X, *, input_shape: tuple | None = None, dtype=np.float64, name: str 
         )
     check_scale(arr, dtype, name)
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _check_foreign_X(X, input_shape, dtype, name):
+    xp = B.namespace(X)
+    if not xp.isdtype(X.dtype, ("bool", "integral", "real floating")):
+        raise ValueError(f"{name} must contain real numbers, got an array of dtype {X.dtype}.")
+    shape = tuple(X.shape)
+    rows = input_shape is None or len(input_shape) == 1
+    if rows and len(shape) != 2 and (input_shape is not None or len(shape) < 2):
+        raise ValueError(f"{name} must be 2-D of shape (n_samples, n_features), got shape {shape}.")
+    if not rows and len(shape) != len(input_shape) + 1:
+        raise ValueError(
+            f"{name} must be {len(input_shape) + 1}-D of shape {describe_shape(input_shape)}, got shape {shape}."
+        )
+    if shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples (shape {shape}); at least 1 is required.")
+    if input_shape is not None and shape[1:] != tuple(input_shape):
+        if rows:
+            raise ValueError(f"{name} has {shape[1]} features, but this network expects {input_shape[0]}.")
+        raise ValueError(f"{name} has samples of shape {shape[1:]}, but this network expects {tuple(input_shape)}.")
+    X = xp.astype(X, B.dtype_in(xp, dtype), copy=False)
+    lo, hi = float(xp.min(X)), float(xp.max(X))  # two reductions where X lives; NaN propagates
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"{name} contains NaN or infinity; remove or impute those values.")
+    limit = max_abs_input(dtype)
+    if max(abs(lo), abs(hi)) > limit:
+        raise ValueError(
+            f"{name} holds a value too large to train or predict on safely ({max(abs(lo), abs(hi)):.3g}; the "
+            f"limit for {np.dtype(dtype).name} is {limit:.3g}): the inputs look unscaled. Standardise them first."
+        )
+    return X
 
 
 def check_scale(arr: np.ndarray, dtype=np.float64, name: str = "X") -> None:

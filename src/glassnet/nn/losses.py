@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
+from .backend import is_foreign, like, namespace, to_numpy
 from .checks import check_real, from_name
 
 REDUCTIONS = ("mean", "sum")
@@ -45,24 +46,29 @@ class Loss:
         of the prepared targets, and float64 weights, straight through.
         """
         if validate:
-            outputs = np.asarray(outputs)
+            outputs = outputs if is_foreign(outputs) else np.asarray(outputs)
             if outputs.ndim != 2 or outputs.shape[0] == 0:
                 raise ValueError(f"outputs must be a non-empty 2-D array, got shape {outputs.shape}.")
-            targets = self._check_targets(outputs, targets)
-            sample_weight = self.check_sample_weight(sample_weight, outputs.shape[0])
+            # checked on the host, then placed beside the outputs
+            host = np.broadcast_to(np.zeros((), dtype=_host_dtype(outputs)), outputs.shape)
+            targets = like(self._check_targets(host, to_numpy(targets)), outputs)
+            sample_weight = self.check_sample_weight(to_numpy(sample_weight), outputs.shape[0])
+            if sample_weight is not None:
+                sample_weight = like(sample_weight, outputs)
+        xp = namespace(outputs)
         n = outputs.shape[0]
         if sample_weight is None:
             weights, total = None, float(n)
         else:
             weights = sample_weight
-            total = float(weights.sum())
+            total = float(xp.sum(weights))
             if total <= 0:
                 raise ValueError("sample_weight must not be all zero.")
         losses = self._per_sample(outputs, targets)  # (n,)
         if weights is not None:
             losses = losses * weights
         self._cache = (outputs, targets, weights, total if self.reduction == "mean" else 1.0)
-        value = float(np.add.reduce(losses, dtype=np.float64))
+        value = float(xp.sum(losses, dtype=xp.float64))
         return value / total if self.reduction == "mean" else value
 
     @staticmethod
@@ -98,7 +104,7 @@ class Loss:
         outputs, targets, weights, divisor = self._cache
         grad = self._grad(outputs, targets)
         if weights is not None:
-            grad *= weights[:, None].astype(grad.dtype, copy=False)
+            grad *= namespace(grad).astype(weights[:, None], grad.dtype)
         if divisor != 1.0:
             grad *= 1.0 / divisor
         return grad
@@ -113,6 +119,10 @@ class Loss:
 
     def __repr__(self):
         return f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+def _host_dtype(outputs):
+    return np.float32 if outputs.dtype == namespace(outputs).float32 else np.float64
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -160,53 +170,34 @@ class SoftmaxCrossEntropy(Loss):
     _softmax_cache = None
 
     def _per_sample(self, Z, T):
-        # ufunc reductions called directly: the np.max/np.sum wrappers cost more than the maths here
-        shifted = Z - np.maximum.reduce(Z, axis=1, keepdims=True)
-        flat = None
+        xp = namespace(Z)
+        shifted = Z - xp.max(Z, axis=1, keepdims=True)
         if T.ndim == 1:
-            # positions of the target entries in the flattened batch: one take here, one update in
-            # backward (cheaper than two-array fancy indexing, which gathers and scatters twice)
-            flat = _rows(T.shape[0]) * Z.shape[1]
-            flat += T
-            picked = shifted.reshape(-1).take(flat)  # Z_it - max_i, before shifted becomes exp(shifted)
-            E = np.exp(shifted, out=shifted)
-            sums = np.add.reduce(E, axis=1)
-            losses = np.log(sums)  # l_i = logsumexp(Z_i) - Z_it = log(sum_k exp(Z_ik - max_i)) - (Z_it - max_i)
+            picked = xp.pick(shifted, T)  # Z_it - max_i, before shifted becomes exp(shifted)
+            E = xp.exp(shifted, out=shifted)
+            sums = xp.sum(E, axis=1)
+            losses = xp.log(sums)  # l_i = logsumexp(Z_i) - Z_it = log(sum_k exp(Z_ik - max_i)) - (Z_it - max_i)
             losses -= picked
         else:
-            E = np.exp(shifted)
-            sums = np.add.reduce(E, axis=1)
-            shifted -= np.log(sums)[:, None]  # log softmax
-            losses = -(T * shifted).sum(axis=1)
-        self._softmax_cache = (Z, E, sums, flat)
+            E = xp.exp(shifted)
+            sums = xp.sum(E, axis=1)
+            shifted -= xp.log(sums)[:, None]  # log softmax
+            losses = -xp.sum(T * shifted, axis=1)
+        self._softmax_cache = (Z, E, sums)
         return losses
 
     def _grad(self, Z, T):
         cache, self._softmax_cache = self._softmax_cache, None
         if cache is not None and cache[0] is Z:
-            _, Y, sums, flat = cache
+            _, Y, sums = cache
             Y /= sums[:, None]
         else:
-            Y, flat = F.softmax(Z), None
+            Y = F.softmax(Z)
         if T.ndim == 1:
-            if flat is None:
-                Y[_rows(T.shape[0]), T] -= 1.0
-            else:
-                Y.reshape(-1)[flat] -= 1.0
+            namespace(Y).subtract_at(Y, T, 1.0)  # Y_it -= 1: Y - T with T one-hot
         else:
             Y -= T
         return Y
-
-
-_ROWS = np.arange(0)
-
-
-def _rows(n):
-    """``arange(n)``, kept between calls (row indices for picking one entry per row)."""
-    global _ROWS
-    if _ROWS.shape[0] < n:
-        _ROWS = np.arange(max(n, 2 * _ROWS.shape[0]))
-    return _ROWS[:n]
 
 
 class BinaryCrossEntropy(Loss):
@@ -222,13 +213,14 @@ class BinaryCrossEntropy(Loss):
 
     def _check_targets(self, outputs, targets):
         targets = super()._check_targets(outputs, targets)
-        if ((targets < 0) | (targets > 1)).any():
+        if ((targets < 0) | (targets > 1)).any():  # on the host (see Loss.forward)
             raise ValueError("binary cross-entropy targets must lie in [0, 1].")
         return targets
 
     def _per_sample(self, Z, T):
-        Z = Z.astype(np.float64, copy=False)
-        return (np.maximum(Z, 0.0) - Z * T + np.log1p(np.exp(-np.abs(Z)))).sum(axis=1)
+        xp = namespace(Z)
+        Z = xp.astype(Z, xp.float64, copy=False)
+        return xp.sum(xp.maximum(Z, 0.0) - Z * T + xp.log1p(xp.exp(-xp.abs(Z))), axis=1)
 
     def _grad(self, Z, T):
         Y = F.sigmoid(Z)
@@ -243,8 +235,9 @@ class MeanSquaredError(Loss):
     """
 
     def _per_sample(self, Y, T):
-        diff = Y.astype(np.float64, copy=False) - T
-        return np.mean(diff * diff, axis=1)
+        xp = namespace(Y)
+        diff = xp.astype(Y, xp.float64, copy=False) - T
+        return xp.mean(diff * diff, axis=1)
 
     def _grad(self, Y, T):
         grad = Y - T
@@ -262,8 +255,9 @@ class HalfSquaredError(Loss):
     """
 
     def _per_sample(self, Y, T):
-        diff = Y.astype(np.float64, copy=False) - T
-        return 0.5 * np.mean(diff * diff, axis=1)
+        xp = namespace(Y)
+        diff = xp.astype(Y, xp.float64, copy=False) - T
+        return 0.5 * xp.mean(diff * diff, axis=1)
 
     def _grad(self, Y, T):
         grad = Y - T
@@ -280,10 +274,11 @@ class AbsoluteError(Loss):
     """
 
     def _per_sample(self, Y, T):
-        return np.mean(np.abs(Y.astype(np.float64, copy=False) - T), axis=1)
+        xp = namespace(Y)
+        return xp.mean(xp.abs(xp.astype(Y, xp.float64, copy=False) - T), axis=1)
 
     def _grad(self, Y, T):
-        grad = np.sign(Y - T)
+        grad = namespace(Y).sign(Y - T)
         grad *= 1.0 / Y.shape[1]
         return grad
 
@@ -307,12 +302,13 @@ class Huber(Loss):
         self.delta = check_real(delta, "delta", low=0.0, low_inclusive=False)
 
     def _per_sample(self, Y, T):
-        r = np.abs(Y.astype(np.float64, copy=False) - T)
-        h = np.where(r <= self.delta, 0.5 * r * r, self.delta * (r - 0.5 * self.delta))
-        return np.mean(h, axis=1)
+        xp = namespace(Y)
+        r = xp.abs(xp.astype(Y, xp.float64, copy=False) - T)
+        h = xp.where(r <= self.delta, 0.5 * r * r, self.delta * (r - 0.5 * self.delta))
+        return xp.mean(h, axis=1)
 
     def _grad(self, Y, T):
-        grad = np.clip(Y - T, -self.delta, self.delta)
+        grad = namespace(Y).clip(Y - T, -self.delta, self.delta)
         grad *= 1.0 / Y.shape[1]
         return grad
 
@@ -333,18 +329,19 @@ class PoissonDeviance(Loss):
 
     def _check_targets(self, outputs, targets):
         targets = super()._check_targets(outputs, targets)
-        if (targets < 0).any():
+        if (targets < 0).any():  # on the host (see Loss.forward)
             raise ValueError("Poisson targets must be non-negative.")
         return targets
 
     def _per_sample(self, Z, T):
-        Z = Z.astype(np.float64, copy=False)
-        T = T.astype(np.float64, copy=False)
-        TlogT = np.where(T > 0, T * np.log(np.where(T > 0, T, 1.0)), 0.0)
-        return (TlogT - T * Z - T + np.exp(Z)).sum(axis=1)
+        xp = namespace(Z)
+        Z = xp.astype(Z, xp.float64, copy=False)
+        T = xp.astype(T, xp.float64, copy=False)
+        TlogT = xp.where(T > 0, T * xp.log(xp.where(T > 0, T, 1.0)), 0.0)
+        return xp.sum(TlogT - T * Z - T + xp.exp(Z), axis=1)
 
     def _grad(self, Z, T):
-        grad = np.exp(Z)
+        grad = namespace(Z).exp(Z)
         grad -= T
         return grad
 

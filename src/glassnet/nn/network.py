@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from . import backend as B
 from . import functional as F
 from .checks import as_float_dtype, check_positive_int, check_X, describe_shape
 from .layers.chain import chain_output_shape, check_layers, first_declared_shape, leaves, plan_hot_path
@@ -42,6 +43,9 @@ class Sequential:
     ----------
     input_shape, output_shape : tuple or None
         One sample's shape at the input and at the output, as the layers declare them.
+    xp, device
+        The array namespace and device the parameters live on (NumPy and ``"cpu"`` until
+        :meth:`to` moves them); data given to the network must be there too.
 
     Notes
     -----
@@ -58,6 +62,7 @@ class Sequential:
         self.layers = layers
         self.output = output
         self.dtype = as_float_dtype(dtype)
+        self.xp, self.device = B.NUMPY, "cpu"
         if input_shape is not None:
             input_shape = tuple(check_positive_int(n, "input_shape entries") for n in input_shape)
         self.input_shape = input_shape if input_shape is not None else first_declared_shape(layers)
@@ -91,28 +96,74 @@ class Sequential:
         self._leaves = list(leaves(self.layers))
         entries = [(path, layer, name) for path, layer in self._leaves for name in layer.params]
         entries.sort(key=lambda e: e[2] not in e[1].decayed)  # stable: decayed first, order kept
-        sizes = [layer.params[name].size for _, layer, name in entries]
-        self.flat_params = np.zeros(sum(sizes), dtype=self.dtype)
-        self.flat_grads = np.zeros_like(self.flat_params)
+        sizes = [_size(layer.params[name].shape) for _, layer, name in entries]
+        xp = self.xp
+        self.flat_params = xp.zeros(sum(sizes), dtype=B.dtype_in(xp, self.dtype), device=self.device)
+        self.flat_grads = xp.zeros_like(self.flat_params)
         self.n_decayed = sum(s for (_, layer, name), s in zip(entries, sizes) if name in layer.decayed)
         self._entries = entries
         offset = 0
         for (_, layer, name), size in zip(entries, sizes):
             shape = layer.params[name].shape
-            view = self.flat_params[offset : offset + size].reshape(shape)
-            view[...] = layer.params[name]
+            view = xp.reshape(self.flat_params[offset : offset + size], shape)
+            view[...] = B.asarray(layer.params[name], xp, self.device, self.dtype)
             layer.params[name] = view
-            layer.grads[name] = self.flat_grads[offset : offset + size].reshape(shape)
+            layer.grads[name] = xp.reshape(self.flat_grads[offset : offset + size], shape)
             offset += size
         for _, layer in self._leaves:
             for name, buffer in layer.buffers.items():
                 layer.buffers[name] = buffer.astype(self.dtype, copy=False)
 
+    def __getstate__(self):
+        # The namespace object is rebuilt from the arrays on unpickling.
+        state = dict(self.__dict__)
+        state.pop("xp", None)
+        return state
+
     def __setstate__(self, state):
         # Pickling copies each view into an array of its own; pack them into one flat buffer again,
         # or an optimizer stepping on flat_params would no longer move the layers' weights.
         self.__dict__.update(state)
+        self.xp, self.device = B.namespace(self.flat_params), B.device(self.flat_params)
         self._pack_parameters()
+
+    def to(self, target, device=None):
+        """Move every parameter to another array library or device, in place; returns the network.
+
+        ``target`` is a library's name (``"numpy"``, ``"cupy"``, ``"torch"``, ``"array_api_strict"``),
+        a ``torch.device`` or a torch device string (``"cuda"``, ``"cuda:1"``), or an array, whose
+        library and device are taken (``net.to(X)``). ``device`` picks the device within a library.
+        Data passed to the network must then live there too. An optimizer keeps its state where the
+        parameters were at its first step: make a new one after moving.
+        """
+        xp, device = B.resolve(target, device)
+        B.check_dtype_supported(xp, device, self.dtype)
+        for layer in self.layers:
+            for name in layer.params:
+                # through the host: one copy per parameter, and no library needs to know another
+                layer.params[name] = B.to_numpy(layer.params[name])
+        self.xp, self.device = xp, device
+        self._pack_parameters()
+        return self
+
+    def as_input(self, X, name="X"):
+        """``X`` in the network's dtype, checked to live where its parameters do (no copy when it
+        already has that dtype). A ``TypeError`` says how to move one or the other when it does not."""
+        xp, dev = self.xp, self.device
+        if xp is B.NUMPY and not B.is_foreign(X):
+            return np.asarray(X, dtype=self.dtype)
+        try:
+            data_xp = B.namespace(X)
+        except TypeError as exc:
+            raise TypeError(f"{name}: {exc}") from None
+        data_dev = B.device(X) if B.is_array(X) else "cpu"
+        if data_xp is not xp or data_dev != dev:
+            raise TypeError(
+                f"{name} holds {B.describe(data_xp, data_dev)}, but this network's parameters are "
+                f"{B.describe(xp, dev)}: move the network with net.to(X) (or net.to({data_xp.name!r})), "
+                f"or the data to where the network is."
+            )
+        return xp.astype(X, B.dtype_in(xp, self.dtype), copy=False)
 
     def _plan_hot_path(self):
         # From what the layers declare: the first layer's input gradient is never needed; a layer that
@@ -129,8 +180,8 @@ class Sequential:
             self.check_sparse_input()
             X = X.astype(self.dtype, copy=False)
         else:
-            X = np.asarray(X, dtype=self.dtype)
-        if self.input_shape is not None and X.shape[1:] != self.input_shape:
+            X = self.as_input(X)
+        if self.input_shape is not None and tuple(X.shape[1:]) != self.input_shape:
             raise ValueError(
                 f"X has shape {X.shape}, but this network expects {describe_shape(self.input_shape)}."
             )
@@ -170,32 +221,38 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
-        return int(self.flat_params.size)
+        return int(self.flat_params.shape[0])
 
-    def get_weights(self) -> np.ndarray:
-        """A copy of every parameter, as one flat array."""
-        return self.flat_params.copy()
+    def get_weights(self):
+        """A copy of every parameter, as one flat array where the parameters live."""
+        return self.xp.asarray(self.flat_params, copy=True)
 
     def set_weights(self, flat) -> None:
-        """Overwrite every parameter from a flat array made by :meth:`get_weights`."""
-        flat = np.asarray(flat)
-        if flat.shape != self.flat_params.shape:
-            raise ValueError(f"expected {self.flat_params.size} weights, got array of shape {flat.shape}.")
+        """Overwrite every parameter from a flat array made by :meth:`get_weights` (from any library:
+        a host NumPy array is copied to the network's device)."""
+        flat = B.asarray(flat, self.xp, self.device, self.dtype)
+        if tuple(flat.shape) != tuple(self.flat_params.shape):
+            raise ValueError(f"expected {self.n_params} weights, got array of shape {tuple(flat.shape)}.")
         self.flat_params[...] = flat
 
-    def snapshot(self) -> np.ndarray:
+    def snapshot(self):
         """A copy of every parameter followed by every buffer, as one flat array: what a callback keeps
         to bring the network back to an earlier epoch (``BatchNorm``'s running statistics included)."""
-        return np.concatenate([self.flat_params, self.get_buffers()])
+        if not self._n_buffers():
+            return self.get_weights()
+        return np.concatenate([np.asarray(self.flat_params), self.get_buffers()])  # buffered layers are NumPy's
 
     def restore(self, snapshot) -> None:
         """Bring the network back to a :meth:`snapshot`."""
-        snapshot = np.asarray(snapshot)
-        n = self.flat_params.size
-        if snapshot.ndim != 1 or snapshot.size != n + self.get_buffers().size:
-            raise ValueError(f"expected a snapshot of {n + self.get_buffers().size} values, got shape {snapshot.shape}.")
+        n, n_buffers = self.n_params, self._n_buffers()
+        if len(snapshot.shape) != 1 or snapshot.shape[0] != n + n_buffers:
+            raise ValueError(f"expected a snapshot of {n + n_buffers} values, got shape {tuple(snapshot.shape)}.")
         self.set_weights(snapshot[:n])
-        self.set_buffers(snapshot[n:])
+        if n_buffers:
+            self.set_buffers(snapshot[n:])
+
+    def _n_buffers(self) -> int:
+        return sum(int(layer.buffers[k].size) for _, layer in self._leaves for k in layer.buffers)
 
     def summary(self) -> list:
         """One row per layer, ``(layer, output shape of one sample, parameters)``: the layer table.
@@ -233,8 +290,11 @@ class Sequential:
         X = check_X(X, input_shape=self.input_shape, dtype=self.dtype)
         if sp.issparse(X):
             self.check_sparse_input()
-        chunks = [self._output(self.forward(X[i : i + batch_size])) for i in range(0, X.shape[0], batch_size)]
-        return np.concatenate(chunks, axis=0)
+        else:
+            X = self.as_input(X)
+        n = X.shape[0]
+        chunks = [self._output(self.forward(_rows(X, i, min(i + batch_size, n)))) for i in range(0, n, batch_size)]
+        return self.xp.concat(chunks, axis=0)
 
     def _output(self, Z):
         if self.output == "softmax":
@@ -245,15 +305,27 @@ class Sequential:
 
     def predict(self, X, batch_size=4096):
         """Class indices for a softmax output, 0/1 per column for sigmoid, values for identity."""
-        P = self.predict_proba(X, batch_size)
+        P, xp = self.predict_proba(X, batch_size), self.xp
         if self.output == "softmax":
-            return P.argmax(axis=1)
+            return xp.argmax(P, axis=1)
         if self.output == "sigmoid":
-            labels = (P > 0.5).astype(np.int64)
-            return labels.ravel() if labels.shape[1] == 1 else labels
+            labels = xp.astype(P > 0.5, xp.int64)
+            return xp.reshape(labels, (-1,)) if labels.shape[1] == 1 else labels
         return P
 
     def __repr__(self):
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         shape = "" if self.input_shape is None else f", input_shape={self.input_shape!r}"
         return f"Sequential([\n    {inner}\n], output={self.output!r}, dtype={np.dtype(self.dtype).name!r}{shape})"
+
+
+def _rows(X, start, stop):
+    """Rows ``start:stop`` of a batch (SciPy sparse matrices take no Ellipsis; the standard wants one)."""
+    return X[start:stop] if sp.issparse(X) else X[start:stop, ...]
+
+
+def _size(shape) -> int:
+    n = 1
+    for k in shape:
+        n *= k
+    return n

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..nn import fused
+from ..nn.backend import is_numpy, like, namespace, to_numpy
 from ..nn.checks import check_real, from_name
 from .schedules import Schedule
 
 
 class Optimizer:
     """Base class holding the learning rate, the step count ``t`` and per-parameter state."""
+
+    _restored = False  # a class default: optimizers pickled before it existed still step
 
     def __init__(self, learning_rate=0.01):
         if isinstance(learning_rate, Schedule):
@@ -34,6 +35,7 @@ class Optimizer:
             self.lr = check_real(learning_rate, "learning_rate", low=0.0, low_inclusive=False)
         self.t = 0
         self._state: list[dict] | None = None
+        self._restored = False
         self._scratch: dict = {}
 
     @property
@@ -56,6 +58,10 @@ class Optimizer:
         """Apply one update to every ``(param, grad)`` pair."""
         if self._state is None:
             self._state = [self._init_state(p) for p, _ in pairs]
+        elif self._restored:
+            # a state loaded from a file holds host arrays: place them beside the parameters
+            self._state = [{k: like(v, p) for k, v in s.items()} for (p, _), s in zip(pairs, self._state)]
+            self._restored = False
         self.t += 1
         for (param, grad), state in zip(pairs, self._state):
             self._update(param, grad, state)
@@ -63,12 +69,12 @@ class Optimizer:
     def _init_state(self, param) -> dict:
         return {}
 
-    def _temporary(self, param) -> np.ndarray:
+    def _temporary(self, param):
         """A scratch array shaped like ``param``, allocated once (not part of the saved state)."""
         key = (param.shape, param.dtype)
         tmp = self._scratch.get(key)
         if tmp is None:
-            tmp = self._scratch[key] = np.empty_like(param)
+            tmp = self._scratch[key] = namespace(param).empty_like(param)
         return tmp
 
     def _update(self, param, grad, state) -> None:
@@ -76,12 +82,14 @@ class Optimizer:
 
     def state_dict(self) -> dict:
         """Everything needed to resume: step count, current rate and per-parameter arrays."""
-        return {"t": self.t, "lr": self.lr, "state": [{k: v.copy() for k, v in s.items()} for s in self._state or []]}
+        state = [{k: to_numpy(v).copy() for k, v in s.items()} for s in self._state or []]  # host copies
+        return {"t": self.t, "lr": self.lr, "state": state}
 
     def load_state_dict(self, saved: dict) -> None:
         self.t = int(saved["t"])
         self.lr = float(saved["lr"])
-        self._state = [{k: np.array(v) for k, v in s.items()} for s in saved["state"]] or None
+        self._state = [{k: to_numpy(v).copy() for k, v in s.items()} for s in saved["state"]] or None
+        self._restored = self._state is not None
 
     def __repr__(self):
         rate = self.schedule if self.schedule is not None else self.lr
@@ -92,7 +100,7 @@ class SGD(Optimizer):
     """Plain gradient descent: ``theta <- theta - mu * g``."""
 
     def _update(self, param, grad, state):
-        param -= np.multiply(grad, self.lr, out=self._temporary(param))
+        param -= namespace(param).multiply(grad, self.lr, out=self._temporary(param))
 
 
 class Momentum(Optimizer):
@@ -109,12 +117,12 @@ class Momentum(Optimizer):
         self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0)
 
     def _init_state(self, param):
-        return {"M": np.zeros_like(param)}
+        return {"M": namespace(param).zeros_like(param)}
 
     def _update(self, param, grad, state):
-        M = state["M"]
+        M, xp = state["M"], namespace(param)
         M *= self.momentum
-        M -= np.multiply(grad, self.lr, out=self._temporary(param))
+        M -= xp.multiply(grad, self.lr, out=self._temporary(param))
         param += M
 
 
@@ -126,12 +134,11 @@ class Nesterov(Momentum):
     """
 
     def _update(self, param, grad, state):
-        M = state["M"]
-        tmp = self._temporary(param)
+        M, tmp, xp = state["M"], self._temporary(param), namespace(param)
         M *= self.momentum
-        M -= np.multiply(grad, self.lr, out=tmp)
-        param += np.multiply(M, self.momentum, out=tmp)
-        param -= np.multiply(grad, self.lr, out=tmp)
+        M -= xp.multiply(grad, self.lr, out=tmp)
+        param += xp.multiply(M, self.momentum, out=tmp)
+        param -= xp.multiply(grad, self.lr, out=tmp)
 
 
 class Adam(Optimizer):
@@ -149,29 +156,30 @@ class Adam(Optimizer):
         self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_inclusive=False)
 
     def _init_state(self, param):
-        return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
+        xp = namespace(param)
+        return {"m": xp.zeros_like(param), "v": xp.zeros_like(param)}
 
     def _update(self, param, grad, state):
-        m, v = state["m"], state["v"]
+        m, v, xp = state["m"], state["v"], namespace(param)
         b1, b2 = self.beta_1, self.beta_2
         # The bias corrections folded into two scalars (Kingma & Ba, section 2), one pass fewer:
         #   mu m_hat / (sqrt(v_hat) + eps) = mu_t m / (sqrt(v) + eps_t),
         #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
         root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
         lr_t, eps_t = self.lr * root / (1.0 - b1**self.t), self.epsilon * root
-        if fused.applies(param, grad, m, v):
+        if is_numpy(xp) and fused.applies(param, grad, m, v):  # a compiled kernel: NumPy arrays only
             fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)  # the passes below in one, on every core
             return
         tmp = self._temporary(param)
         m *= b1
-        m += np.multiply(grad, 1.0 - b1, out=tmp)
-        np.multiply(grad, grad, out=tmp)
+        m += xp.multiply(grad, 1.0 - b1, out=tmp)
+        xp.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v *= b2
         v += tmp
-        np.sqrt(v, out=tmp)
+        xp.sqrt(v, out=tmp)
         tmp += eps_t
-        np.divide(m, tmp, out=tmp)
+        xp.divide(m, tmp, out=tmp)
         tmp *= lr_t
         param -= tmp
 
@@ -189,17 +197,17 @@ class RMSProp(Optimizer):
         self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_inclusive=False)
 
     def _init_state(self, param):
-        return {"s": np.zeros_like(param)}
+        return {"s": namespace(param).zeros_like(param)}
 
     def _update(self, param, grad, state):
-        s, tmp = state["s"], self._temporary(param)
+        s, tmp, xp = state["s"], self._temporary(param), namespace(param)
         s *= self.rho
-        np.multiply(grad, grad, out=tmp)
+        xp.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - self.rho
         s += tmp
-        np.sqrt(s, out=tmp)
+        xp.sqrt(s, out=tmp)
         tmp += self.epsilon
-        np.divide(grad, tmp, out=tmp)
+        xp.divide(grad, tmp, out=tmp)
         tmp *= self.lr
         param -= tmp
 
@@ -216,15 +224,15 @@ class AdaGrad(Optimizer):
         self.epsilon = check_real(epsilon, "epsilon", low=0.0, low_inclusive=False)
 
     def _init_state(self, param):
-        return {"s": np.zeros_like(param)}
+        return {"s": namespace(param).zeros_like(param)}
 
     def _update(self, param, grad, state):
-        s, tmp = state["s"], self._temporary(param)
-        np.multiply(grad, grad, out=tmp)
+        s, tmp, xp = state["s"], self._temporary(param), namespace(param)
+        xp.multiply(grad, grad, out=tmp)
         s += tmp
-        np.sqrt(s, out=tmp)
+        xp.sqrt(s, out=tmp)
         tmp += self.epsilon
-        np.divide(grad, tmp, out=tmp)
+        xp.divide(grad, tmp, out=tmp)
         tmp *= self.lr
         param -= tmp
 

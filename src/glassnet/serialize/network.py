@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import initializers
+from ..nn.backend import to_numpy
 from ..nn.layers import LAYERS
 from ..nn.network import Sequential
 from .container import ModelFileError
@@ -29,10 +30,10 @@ def network_state(net):
     meta = {"layers": layers, "output": net.output, "dtype": np.dtype(net.dtype).name}
     if net.input_shape is not None:
         meta["input_shape"] = list(net.input_shape)
-    arrays = {"weights": net.get_weights()}
+    arrays = {"weights": np.array(to_numpy(net.flat_params))}  # files hold host NumPy arrays
     buffers = net.get_buffers()
     if buffers.size:  # BatchNorm's running statistics
-        arrays["buffers"] = buffers
+        arrays["buffers"] = np.array(to_numpy(buffers))
     return meta, arrays
 
 

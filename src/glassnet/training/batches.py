@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..nn.backend import NUMPY, asarray, device, namespace
+
 
 def batch_indices(n_samples: int, batch_size: int | None, rng=None, shuffle=True):
     """Index arrays covering ``range(n_samples)`` once, in ``ceil(n / batch_size)`` batches.
@@ -29,19 +31,36 @@ class BatchGatherer:
     wrapped). A ``slice`` returns ``X[idx]``, a view, never a copy.
 
     The returned array is the buffer itself: the next call overwrites it. A sparse (CSR) ``X`` gives
-    ``X[idx]``, a small CSR matrix of the batch's rows: its non-zeros are all a batch costs.
+    ``X[idx]``, a small CSR matrix of the batch's rows: its non-zeros are all a batch costs. On
+    libraries other than NumPy, the standard has no gather into a buffer, and each batch is a new array.
     """
 
     def __init__(self, X):
         self.X = X
+        self.xp = namespace(X)
+        self._device = device(X)
         self._buffer = None
 
+    def place(self, idx):
+        """Host indices (from :func:`batch_indices`) as indices where ``X`` lives."""
+        if isinstance(idx, slice) or self.xp is NUMPY:
+            return idx
+        return asarray(idx, self.xp, self._device)
+
+    def rows(self, A, idx):
+        """``A[idx]`` for placed indices (targets, weights): a view for a slice, a new array otherwise."""
+        if self.xp is NUMPY:
+            return A[idx]
+        return A[idx, ...] if isinstance(idx, slice) else self.xp.take(A, idx, axis=0)
+
     def __call__(self, idx):
-        if isinstance(idx, slice) or sp.issparse(self.X):
+        if sp.issparse(self.X):
             return self.X[idx]
+        if isinstance(idx, slice):
+            return self.X[idx, ...]
+        if self.xp is not NUMPY:
+            return self.xp.take_rows(self.X, idx)
         n = idx.shape[0]
         if self._buffer is None or self._buffer.shape[0] < n:
             self._buffer = np.empty((n,) + self.X.shape[1:], dtype=self.X.dtype)
-        out = self._buffer[:n]
-        self.X.take(idx, axis=0, out=out, mode="clip")
-        return out
+        return NUMPY.take_rows(self.X, idx, out=self._buffer[:n])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..nn.backend import to_numpy
 from .loop import l2_penalty, objective
 
 
@@ -45,19 +46,21 @@ def gradcheck(net, loss_fn, X, y, *, sample_weight=None, l2=0.0, eps=1e-6, tol=1
     """
     if net.dtype != np.float64:
         raise ValueError("gradcheck needs a float64 network: build it with dtype='float64'.")
-    X = np.asarray(X, dtype=np.float64)
+    X = net.as_input(X)
     net.zero_grad()
     objective(net, loss_fn, X, y, sample_weight, l2, training=False)
-    analytic = net.flat_grads.copy()
+    analytic = to_numpy(net.flat_grads).copy()
     base = _loss(net, loss_fn, X, y, sample_weight, l2)
     floor = 100 * np.finfo(np.float64).eps * max(abs(base), 1.0) / eps / tol
     flat = net.flat_params
-    indices = np.arange(flat.size)
-    if max_entries is not None and max_entries < flat.size:
-        indices = np.sort(np.random.default_rng(random_state).choice(flat.size, max_entries, replace=False))
+    size = net.n_params
+    indices = range(size)
+    if max_entries is not None and max_entries < size:
+        indices = np.sort(np.random.default_rng(random_state).choice(size, max_entries, replace=False))
     worst = 0.0
     for i in indices:
-        original = flat[i]
+        i = int(i)
+        original = float(flat[i])
         flat[i] = original + eps
         plus = _loss(net, loss_fn, X, y, sample_weight, l2)
         flat[i] = original - eps

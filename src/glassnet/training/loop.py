@@ -19,6 +19,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from ..nn import backend as B
 from ..nn.checks import check_positive_int, check_real, check_X
 from ..nn.network import as_rng
 from . import metrics as M
@@ -131,7 +132,7 @@ def l2_penalty(net, l2: float) -> float:
     if l2 == 0.0:
         return 0.0
     w = net.flat_params[: net.n_decayed]
-    return 0.5 * l2 * float(np.dot(w, w))
+    return 0.5 * l2 * float(net.xp.dot(w, w))
 
 
 def add_l2_gradient(net, l2: float) -> None:
@@ -175,14 +176,14 @@ def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_s
     """Loss (with penalty) and metrics of ``net`` on ``(X, y)``, without training."""
     # Chunks written into one preallocated array: the peak is the logits plus one chunk's activations
     # (a list of chunks then np.concatenate would hold the logits twice).
-    X = check_X(X, input_shape=net.input_shape, dtype=net.dtype) if sp.issparse(X) else np.asarray(X, dtype=net.dtype)
-    n_samples = X.shape[0]
+    X = check_X(X, input_shape=net.input_shape, dtype=net.dtype) if sp.issparse(X) else net.as_input(X)
+    n = X.shape[0]
     logits = None
-    for i in range(0, n_samples, batch_size):
-        chunk = net.forward(X[i : i + batch_size])
+    for i in range(0, n, batch_size):
+        chunk = net.forward(X[i : min(i + batch_size, n)] if sp.issparse(X) else X[i : min(i + batch_size, n), ...])
         if logits is None:
-            logits = np.empty((n_samples,) + chunk.shape[1:], dtype=chunk.dtype)
-        logits[i : i + len(chunk)] = chunk
+            logits = net.xp.empty((n,) + tuple(chunk.shape[1:]), dtype=chunk.dtype, device=net.device)
+        logits[i : i + chunk.shape[0], ...] = chunk
     if logits is None:
         raise ValueError("evaluate needs at least one sample, got an empty X.")
     logs = {"loss": loss_fn.forward(logits, y, sample_weight) + l2_penalty(net, l2)}
@@ -270,8 +271,10 @@ def fit(
     X = check_X(X, input_shape=net.input_shape, dtype=net.dtype)  # no copy when X already has the dtype
     if sp.issparse(X):
         net.check_sparse_input()
-    n_samples = X.shape[0]
-    y = np.asarray(y)
+    else:
+        X = net.as_input(X)  # the network's library and device, or a TypeError saying how to move
+    xp, n_samples = net.xp, X.shape[0]
+    y = B.to_numpy(y)  # targets are checked on the host, then placed beside X
     if y.ndim == 0 or n_samples != len(y):
         raise ValueError(f"X and y have different numbers of samples: {n_samples} and {len(y) if y.ndim else 1}.")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
@@ -279,10 +282,14 @@ def fit(
                          "remove those samples or fill in their targets.")
     n_outputs = _output_width(net, X)
     y = loss_fn.prepare_targets(y, n_outputs, net.dtype)  # checked once: batches take the unchecked path
-    sample_weight = loss_fn.check_sample_weight(sample_weight, n_samples)
+    y = B.asarray(y, xp, net.device)
+    sample_weight = loss_fn.check_sample_weight(B.to_numpy(sample_weight), n_samples)
+    if sample_weight is not None:
+        sample_weight = B.asarray(sample_weight, xp, net.device)
     if validation_data is not None:
         X_val, y_val = validation_data
-        X_val = check_X(X_val, input_shape=X.shape[1:], dtype=net.dtype, name="validation X")
+        X_val = check_X(X_val, input_shape=tuple(X.shape[1:]), dtype=net.dtype, name="validation X")
+        X_val = net.as_input(X_val, name="validation X")
     callbacks = [as_callback(cb) for cb in callbacks]
     gather = BatchGatherer(X)
     rng = as_rng(random_state)
@@ -294,7 +301,7 @@ def fit(
     start_loss = history.batch_loss[0] if history.batch_loss else None
     # A diverging run overflows somewhere before its loss turns non-finite; the divergence guard is the
     # one place that reports it, so NumPy's floating-point warnings stay silent.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with B.quiet_floating_point():
         try:
             for cb in callbacks:
                 cb.on_train_begin(loop)
@@ -310,9 +317,10 @@ def fit(
                         # the data in place rather than copy all of it into a shuffled buffer.
                         idx = slice(None)
                     loop.batch = batch
-                    Xb, yb = gather(idx), y[idx]
-                    wb = None if sample_weight is None else sample_weight[idx]
-                    weight = Xb.shape[0] if wb is None else float(wb.sum())
+                    idx = gather.place(idx)
+                    Xb, yb = gather(idx), gather.rows(y, idx)
+                    wb = None if sample_weight is None else gather.rows(sample_weight, idx)
+                    weight = Xb.shape[0] if wb is None else float(xp.sum(wb))
                     if weight == 0.0:
                         seen += Xb.shape[0]  # no gradient: no step, and nothing added to the loss
                         continue
@@ -351,7 +359,7 @@ def fit(
                     raise DivergenceError(logs["loss"], epoch + 1, loop.batch + 1, optimizer.lr,
                                           what=f"the training loss ran away (from {start_loss:.4g} at the start "
                                                f"to {logs['loss']:.4g} over the epoch)")
-                if metrics:
+                if metrics:  # scored on the host by scikit-learn
                     truth, predicted = np.concatenate(truth), np.concatenate(predicted)
                     logs.update({name: M.score(name, truth, predicted) for name in metrics})
                 if validation_data is not None:
@@ -373,12 +381,12 @@ def fit(
 def _usable(weights) -> bool:
     """Whether the weights are finite and small enough that their products are (a sum of squares
     that overflows means weights beyond ~1e154 in float64, which no forward pass survives)."""
-    return math.isfinite(float(np.dot(weights, weights)))
+    return math.isfinite(float(B.namespace(weights).dot(weights, weights)))
 
 
 def _output_width(net, X) -> int:
     """The number of outputs ``net`` gives for samples shaped like ``X``'s, which a loss needs as rows."""
-    shape = net.output_shape if net.input_shape is not None else net.output_shape_for(X.shape[1:])
+    shape = net.output_shape if net.input_shape is not None else net.output_shape_for(tuple(X.shape[1:]))
     if shape is None or len(shape) != 1:
         raise ValueError(
             f"the network's outputs have shape {shape} per sample, but a loss takes rows of outputs: end the "

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..nn.backend import to_numpy
+
 # name -> the function in sklearn.metrics
 METRICS = {"accuracy": "accuracy_score", "r2": "r2_score"}
 
@@ -23,7 +25,8 @@ def check_names(names) -> list:
 
 
 def predictions(logits, output: str) -> np.ndarray:
-    """What the network predicts from its ``logits``, in the form a metric compares."""
+    """What the network predicts from its ``logits``, in the form a metric compares (on the host)."""
+    logits = to_numpy(logits)
     if output == "softmax":
         return logits.argmax(axis=1)
     if output == "sigmoid":
@@ -34,8 +37,8 @@ def predictions(logits, output: str) -> np.ndarray:
 
 
 def truths(targets, output: str) -> np.ndarray:
-    """Targets, as a loss takes them, in the form :func:`predictions` gives."""
-    targets = np.asarray(targets)
+    """Targets, as a loss takes them, in the form :func:`predictions` gives (on the host)."""
+    targets = to_numpy(targets)
     if output == "softmax":
         return targets if targets.ndim == 1 else targets.argmax(axis=1)
     if output == "sigmoid":

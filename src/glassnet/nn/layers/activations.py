@@ -8,9 +8,10 @@ nobody else holds (a ``Dense`` output), and ``inplace_grad`` when the upstream g
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from .. import functional as F
+from ..backend import namespace
 from ..checks import check_real, from_name
 from .base import Layer
 
@@ -45,10 +46,10 @@ class Sigmoid(Activation):
         return self._Y
 
     def backward(self, dY):
-        Y = self._Y
-        slope = np.multiply(Y, Y)
-        np.subtract(Y, slope, out=slope)  # Y (1 - Y)
-        return np.multiply(dY, slope, out=self._grad_out(dY))
+        Y, xp = self._Y, namespace(dY)
+        slope = xp.multiply(Y, Y)
+        slope = xp.subtract(Y, slope, out=slope)  # Y (1 - Y)
+        return xp.multiply(dY, slope, out=self._grad_out(dY))
 
 
 class Tanh(Activation):
@@ -57,14 +58,14 @@ class Tanh(Activation):
     overwrites = True
 
     def forward(self, X, training=False):
-        self._Y = np.tanh(X, out=self._out(X))
+        self._Y = namespace(X).tanh(X, out=self._out(X))
         return self._Y
 
     def backward(self, dY):
-        Y = self._Y
-        slope = np.multiply(Y, Y)
-        np.subtract(1.0, slope, out=slope)  # 1 - Y^2
-        return np.multiply(dY, slope, out=self._grad_out(dY))
+        Y, xp = self._Y, namespace(dY)
+        slope = xp.multiply(Y, Y)
+        slope = xp.subtract(1.0, slope, out=slope)  # 1 - Y^2
+        return xp.multiply(dY, slope, out=self._grad_out(dY))
 
 
 class ReLU(Activation):
@@ -73,12 +74,12 @@ class ReLU(Activation):
     overwrites = True
 
     def forward(self, X, training=False):
-        self._Y = np.maximum(X, 0.0, out=self._out(X))
+        self._Y = namespace(X).maximum(X, 0.0, out=self._out(X))
         return self._Y
 
     def backward(self, dY):
-        # Multiplying by the boolean mask is one pass and at most one new array.
-        return np.multiply(dY, self._Y > 0.0, out=self._grad_out(dY))
+        xp = namespace(dY)
+        return xp.multiply(dY, _mask(xp, self._Y > 0.0, dY), out=self._grad_out(dY))
 
 
 class LeakyReLU(Activation):
@@ -96,10 +97,10 @@ class LeakyReLU(Activation):
 
     def forward(self, X, training=False):
         self._positive = X > 0.0
-        return np.where(self._positive, X, self.alpha * X).astype(X.dtype, copy=False)
+        return namespace(X).where(self._positive, X, self.alpha * X)
 
     def backward(self, dY):
-        return np.where(self._positive, dY, self.alpha * dY).astype(dY.dtype, copy=False)
+        return namespace(dY).where(self._positive, dY, self.alpha * dY)
 
     def get_config(self):
         return {"alpha": self.alpha}
@@ -111,10 +112,11 @@ class RBF(Activation):
     overwrites = True
 
     def forward(self, X, training=False):
-        self._Z = X.copy() if self.inplace else X
-        Y = np.square(X, out=self._out(X))
-        np.negative(Y, out=Y)
-        self._Y = np.exp(Y, out=Y)
+        xp = namespace(X)
+        self._Z = xp.asarray(X, copy=True) if self.inplace else X
+        Y = xp.square(X, out=self._out(X))
+        Y = xp.negative(Y, out=Y)
+        self._Y = xp.exp(Y, out=Y)
         return self._Y
 
     def backward(self, dY):
@@ -128,12 +130,12 @@ class GELU(Activation):
         dZ = dY * [ (1 + t)/2 + Z/2 * (1 - t^2) * c (1 + 3 * 0.044715 Z^2) ]
     """
 
-    _C = float(np.sqrt(2.0 / np.pi))  # a Python float, so float32 inputs stay float32
+    _C = math.sqrt(2.0 / math.pi)  # a Python float, so float32 inputs stay float32
     _A = 0.044715
 
     def forward(self, X, training=False):
         self._Z = X
-        self._t = np.tanh(self._C * (X + self._A * (X * X * X)))  # X * X * X: a power is 8x slower
+        self._t = namespace(X).tanh(self._C * (X + self._A * (X * X * X)))  # X * X * X: a power is 8x slower
         return 0.5 * X * (1.0 + self._t)
 
     def backward(self, dY):
@@ -157,7 +159,13 @@ class Softmax(Activation):
 
     def backward(self, dY):
         Y = self._Y
-        return Y * (dY - np.sum(dY * Y, axis=-1, keepdims=True))
+        return Y * (dY - namespace(dY).sum(dY * Y, axis=-1, keepdims=True))
+
+
+def _mask(xp, condition, like):
+    """A boolean array as 0/1 in ``like``'s dtype (NumPy multiplies by booleans directly, in one pass;
+    the standard mixes no booleans into arithmetic)."""
+    return condition if xp.name == "numpy" else xp.astype(condition, like.dtype)
 
 
 ACTIVATIONS = {

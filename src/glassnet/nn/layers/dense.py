@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import initializers
+from ..backend import like, namespace
 from ..checks import as_float_dtype, check_positive_int
 from ..sparse import sparse_t_times_dense, sparse_times_dense
 from .base import Layer
@@ -64,35 +65,37 @@ class Dense(Layer):
 
     def reset_parameters(self, rng) -> None:
         W = self.params["W"]
-        W[...] = initializers.get(self.init)(W.shape, rng, W.dtype, fan_in=self.n_in, fan_out=self.n_out)
+        # drawn on the host, so a seed gives the same weights on every array library
+        dtype = _host_dtype(W)
+        W[...] = like(initializers.get(self.init)(W.shape, rng, dtype, fan_in=self.n_in, fan_out=self.n_out), W, dtype)
         if self.bias:
             self.params["b"][...] = 0.0
 
-    # np.dot rather than @: the same BLAS call with less around it (about 0.5 us a product, which
-    # counts on small batches); np.matmul only where np.dot cannot write into the gradient's dtype.
+    # xp.dot rather than @: on NumPy the same BLAS call with less around it (about 0.5 us a product,
+    # which counts on small batches); xp.matmul only where np.dot cannot write into the gradient's dtype.
     def forward(self, X, training=False):
         self._X = X
         if sp.issparse(X):
             Y = sparse_times_dense(X, self.params["W"], self.params["W"].dtype)
         else:
-            Y = np.dot(X, self.params["W"])
+            Y = namespace(X).dot(X, self.params["W"])
         if self.bias:
             Y += self.params["b"]
         return Y
 
     def backward(self, dY):
-        gW = self.grads["W"]
+        xp, gW = namespace(dY), self.grads["W"]
         if sp.issparse(self._X):
             sparse_t_times_dense(self._X, dY, out=gW)
         elif self._X.dtype == dY.dtype == gW.dtype:
-            np.dot(self._X.T, dY, out=gW)
+            xp.dot(self._X.T, dY, out=gW)
         else:
-            np.matmul(self._X.T, dY, out=gW)
+            xp.matmul(self._X.T, dY, out=gW)
         if self.bias:
-            _column_sums(dY, self.grads["b"])
+            xp.column_sums(dY, self.grads["b"])
         if not self.input_grad:
             return None
-        return np.dot(dY, self.params["W"].T)
+        return xp.dot(dY, self.params["W"].T)
 
     def output_shape(self, input_shape):
         if input_shape is not None and tuple(input_shape) != self.input_shape:
@@ -113,23 +116,9 @@ def _width(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-_ONES: dict = {}
-
-
-def _column_sums(dY, out):
-    """``out[...] = dY.sum(axis=0)``.
-
-    Small blocks go through ``ones @ dY``, a BLAS matrix-vector product two to three times faster
-    than NumPy's column reduction there; large ones through the reduction, because OpenBLAS would
-    run the product on several threads, and a threaded call costs a wake-up that dwarfs the sum.
-    """
-    if dY.size > 8192 or dY.dtype != out.dtype or dY.ndim != 2:
-        np.add.reduce(dY, axis=0, out=out)
-        return
-    ones = _ONES.get(dY.dtype)
-    if ones is None or ones.shape[0] < dY.shape[0]:
-        ones = _ONES[dY.dtype] = np.ones(max(dY.shape[0], 256), dtype=dY.dtype)
-    np.dot(ones[: dY.shape[0]], dY, out=out)
+def _host_dtype(a):
+    """NumPy's float32 or float64, matching the dtype of ``a`` (an array of any library)."""
+    return np.float32 if a.dtype == namespace(a).float32 else np.float64
 
 
 class Bias(Layer):
@@ -158,7 +147,7 @@ class Bias(Layer):
         return X + self.params["b"]
 
     def backward(self, dY):
-        _column_sums(dY, self.grads["b"])
+        namespace(dY).column_sums(dY, self.grads["b"])
         return dY if self.input_grad else None
 
     def get_config(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import namespace, uniform_like
 from ..checks import check_real
 from .base import Layer
 
@@ -36,8 +37,8 @@ class Dropout(Layer):
         if not training or self.rate == 0.0:
             self._scale = None
             return X
-        keep = self.rng.random(X.shape, dtype=np.float32 if X.dtype == np.float32 else np.float64)
-        self._scale = (keep >= self.rate).astype(X.dtype, copy=False)
+        keep = uniform_like(self.rng, X)  # see glassnet.nn.backend for the stream on each library
+        self._scale = namespace(X).astype(keep >= self.rate, X.dtype)
         self._scale *= 1.0 / (1.0 - self.rate)
         return X * self._scale
 
