@@ -30,10 +30,7 @@ from glassnet.nn.layers import (
     Residual, Tanh,
 )
 
-try:  # a fitted estimator joins the originals once glassnet.estimators is merged
-    from glassnet.estimators import MLPClassifier as ESTIMATOR
-except ImportError:
-    ESTIMATOR = None
+from glassnet.estimators import MLPClassifier, NeuralNetClassifier
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 REPLACEMENTS = [
@@ -105,13 +102,20 @@ def originals(tmp_path_factory):
     )
     files = {name: (d / path).read_bytes() for name, path in (
         ("seq", "seq.glassnet"), ("cli", "run/model.glassnet"), ("cnn", "cnn.glassnet"), ("cnn2d", "cnn2d.glassnet"))}
-    if ESTIMATOR is not None:
-        X = rng.normal(size=(30, 3))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a short fit does not converge
-            est = ESTIMATOR(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, np.arange(30) % 3)
-        glassnet.save(est, d / "est.glassnet")
-        files["est"] = (d / "est.glassnet").read_bytes()
+    X = rng.normal(size=(30, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a short fit does not converge
+        est = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0).fit(X, np.arange(30) % 3)
+    glassnet.save(est, d / "est.glassnet")
+    files["est"] = (d / "est.glassnet").read_bytes()
+    # any network behind the estimator's face: its layers are stored as configs
+    layers = [Conv1D(1, 2, 3, padding=1), BatchNorm(2), ReLU(), Flatten(), Dense(18, 3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nn_est = NeuralNetClassifier(layers, max_iter=2, random_state=0).fit(
+            rng.normal(size=(30, 1, 9)), np.arange(30) % 3)
+    glassnet.save(nn_est, d / "nn.glassnet")
+    files["nn"] = (d / "nn.glassnet").read_bytes()
     return _Originals((d, files))
 
 
@@ -131,7 +135,7 @@ def _load(folder, data):
         except container.ModelFileError as exc:
             assert exc.problem in container.PROBLEMS and str(path) in str(exc)
             return None
-    assert isinstance(model, (glassnet.Sequential, TabularModel) + ((ESTIMATOR,) if ESTIMATOR else ()))
+    assert isinstance(model, (glassnet.Sequential, TabularModel, NeuralNetClassifier))
     return model
 
 
@@ -198,7 +202,7 @@ def _rechecksummed(header, members):
 
 
 SAMPLE_SHAPES = {"seq": (3,), "cnn": (1, 9), "cnn2d": (1, 5, 5)}
-which = st.sampled_from(["seq", "cli", "cnn", "cnn2d"] + (["est"] if ESTIMATOR is not None else []))
+which = st.sampled_from(["seq", "cli", "cnn", "cnn2d", "est", "nn"])
 
 
 # ------------------------------------------------------------------------------------------ the fuzzers
@@ -216,6 +220,8 @@ def test_the_originals_load(originals):
     assert isinstance(_load(folder, files["cli"]), TabularModel)
     assert isinstance(_load(folder, files["cnn"]), glassnet.Sequential)
     assert isinstance(_load(folder, files["cnn2d"]), glassnet.Sequential)
+    assert type(_load(folder, files["est"])) is MLPClassifier
+    assert type(_load(folder, files["nn"])) is NeuralNetClassifier
 
 
 @FUZZ
