@@ -76,6 +76,30 @@ def test_confusion_matrix_counts():
     assert "0.750" in fig.axes[0].get_title()
 
 
+@pytest.mark.parametrize("k", [300, 1000])
+def test_confusion_matrix_of_many_classes_is_bounded(k):
+    """Past MAX_ANNOTATED_CLASSES the cells are colour only, the class names thinned and the size capped:
+    a 1000-class target (an identifier column) draws and renders with bounded memory."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 5, size=(k, k))
+    labels = [f"class-{i}" for i in range(k)]
+    tracemalloc.start()
+    try:
+        fig = plotting.confusion_matrix_from_counts(counts, labels)
+        png = plotting.to_png(fig, dpi=72)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    ax = fig.axes[0]
+    assert len(ax.texts) == (k * k if k <= plotting.MAX_ANNOTATED_CLASSES else 0)
+    assert len(ax.get_xticklabels()) <= plotting.MAX_TICK_LABELS
+    assert max(fig.get_size_inches()) <= plotting.MAX_MATRIX_INCHES
+    assert png.startswith(PNG_MAGIC)
+    assert peak < 400 * 2**20  # 4.7 GB for 300 classes before the caps; a 16-inch figure at 72 dpi is ~5 MB
+
+
 def test_loss_surface_evaluates_the_grid():
     calls = []
 

@@ -405,24 +405,36 @@ def confusion_matrix(y_true, y_pred, *, labels=None, normalize=False, title=None
     return confusion_matrix_from_counts(counts, labels, normalize=normalize, title=title, path=path)
 
 
+# A confusion matrix grows with the square of the classes: beyond these, cells are drawn as colour only,
+# class names are thinned and the figure stops growing, so 1000 classes draw as fast as 50.
+MAX_ANNOTATED_CLASSES = 30
+MAX_TICK_LABELS = 50
+MAX_MATRIX_INCHES = 16.0
+
+
 def confusion_matrix_from_counts(counts, labels, *, normalize=False, title=None, path=None) -> Figure:
     """The figure of :func:`confusion_matrix` for an already counted ``(K, K)`` matrix."""
     counts = np.asarray(counts)
     values = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
-    size = max(4.0, 0.5 * len(labels) + 2)
+    k = len(labels)
+    size = min(max(4.0, 0.5 * k + 2), MAX_MATRIX_INCHES)
     fig = _figure(figsize=(size, size * 0.85))
     ax = fig.add_subplot(1, 1, 1)
-    im = ax.imshow(values, cmap="Blues")
+    im = ax.imshow(values, cmap="Blues", interpolation="nearest")
     fig.colorbar(im, ax=ax)
-    threshold = values.max() / 2 if values.size else 0
-    for i in range(len(labels)):
-        for j in range(len(labels)):
-            text = f"{values[i, j]:.2f}" if normalize else str(int(counts[i, j]))
-            ax.text(j, i, text, ha="center", va="center", fontsize="small",
-                    color="white" if values[i, j] > threshold else "black")
-    rotation = 45 if max(len(str(c)) for c in labels) > 3 else 0
-    ax.set_xticks(range(len(labels)), [str(c) for c in labels], rotation=rotation)
-    ax.set_yticks(range(len(labels)), [str(c) for c in labels])
+    if k <= MAX_ANNOTATED_CLASSES:  # beyond, the numbers would not fit their cells (and cost k² texts)
+        threshold = values.max() / 2 if values.size else 0
+        for i in range(k):
+            for j in range(k):
+                text = f"{values[i, j]:.2f}" if normalize else str(int(counts[i, j]))
+                ax.text(j, i, text, ha="center", va="center", fontsize="small",
+                        color="white" if values[i, j] > threshold else "black")
+    step = -(-k // MAX_TICK_LABELS)  # every class while they fit, every step-th beyond
+    ticks = range(0, k, step)
+    names = [str(labels[t])[:20] for t in ticks]
+    rotation = 45 if names and max(len(n) for n in names) > 3 else 0
+    ax.set_xticks(ticks, names, rotation=rotation)
+    ax.set_yticks(ticks, names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title or f"Confusion matrix (accuracy {np.trace(counts) / max(counts.sum(), 1):.3f})")
