@@ -90,11 +90,10 @@ class _Conv(SpatialLayer):
         W = self.params["W"]
         k = math.prod(self.kernel)
         init = initializers.get(self.init)
-        fans = {"fan_in": self.in_channels * k, "fan_out": self.out_channels * k}
-        W[...] = init(W.shape, rng, W.dtype, **fans)
+        W[...] = init(W.shape, rng, W.dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k)
         if self.bias:
-            b = self.params["b"]
-            b[...] = initializers.get(self.bias_init)(b.shape, rng, b.dtype, **fans)
+            b, bias_init = self.params["b"], initializers.get(self.bias_init)
+            b[...] = bias_init(b.shape, rng, b.dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k)
 
     def output_channels(self, in_channels):
         return self.out_channels
