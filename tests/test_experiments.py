@@ -133,6 +133,8 @@ def test_digits_sweep_rejects_bad_lambdas(tmp_path):
 def test_mnist1d_records_every_model_beside_the_paper(results):
     r = results("mnist1d")
     assert r["paper"] == {"logistic": 0.32, "mlp": 0.68, "cnn": 0.94, "gru": 0.91, "human": 0.96}
+    assert r["init"] == {"init": "pytorch", "bias_init": "pytorch"}
+    assert r["mlp"]["paper_code_output"] == 0.651
     for model in ("logistic", "mlp", "cnn"):
         per_seed = r[model]["test_accuracy_per_seed"]
         assert len(per_seed) == 2 and r[f"{model}_test_accuracy"] == pytest.approx(np.median(per_seed))
@@ -149,6 +151,27 @@ def test_mnist1d_models_are_the_papers():
     assert cnn.n_params == (25 * 5 + 25) + 2 * (25 * 25 * 3 + 25) + (125 * 10 + 10)
     assert mnist1d.build("mlp", 0).n_params == (40 * 100 + 100) + (100 * 100 + 100) + (100 * 10 + 10)
     assert mnist1d.build("logistic", 0).n_params == 40 * 10 + 10
+
+
+def test_mnist1d_layers_start_as_pytorchs_do():
+    from glassnet.experiments import mnist1d
+
+    for model, fans in [("logistic", [40]), ("mlp", [40, 100, 100]), ("cnn", [5, 75, 75, 125])]:
+        net = mnist1d.build(model, 1)
+        for (name, values), fan_in in zip(sorted(_weights_by_layer(net).items()), fans):
+            for key in ("W", "b"):
+                assert 0.5 / np.sqrt(fan_in) < np.abs(values[key]).max() <= 1 / np.sqrt(fan_in), (model, name, key)
+
+
+def _weights_by_layer(net):
+    """``{position: params}`` of the layers with weights, a Residual's inner layers included, in order."""
+    found, stack = {}, [(f"{i:02d}", layer) for i, layer in enumerate(net.layers)]
+    while stack:
+        position, layer = stack.pop()
+        if "W" in layer.params:
+            found[position] = layer.params
+        stack += [(f"{position}.{j:02d}", inner) for j, inner in enumerate(getattr(layer, "layers", []))]
+    return found
 
 
 def test_digits_minibatch_stops_by_the_originals_rule(results):

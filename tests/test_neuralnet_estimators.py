@@ -70,6 +70,7 @@ def quiet(fn, *args, **kwargs):
         NeuralNetClassifier(mlp, solver="sgd", layers__units=32),
     ]
 )
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the checks' short fits
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 

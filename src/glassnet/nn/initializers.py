@@ -1,4 +1,4 @@
-"""Weight initialisers: ``init(shape, rng, dtype, fan_in, fan_out) -> ndarray``.
+"""Weight and bias initialisers: ``init(shape, rng, dtype, fan_in, fan_out) -> ndarray``.
 
 The layer that owns the weights says what its fans are (a dense layer's input and output widths, a
 convolution's channels times its kernel size), so an initialiser never guesses them from the shape.
@@ -64,12 +64,26 @@ class HeNormal(Initializer):
         return (rng.standard_normal(size=shape) * math.sqrt(2.0 / fan_in)).astype(dtype, copy=False)
 
 
+class PyTorchDefault(Initializer):
+    """PyTorch's default for ``nn.Linear`` and ``nn.ConvNd``: ``U(-a, a)`` with ``a = 1 / sqrt(fan_in)``.
+
+    For weights PyTorch writes it as ``kaiming_uniform_(a=sqrt(5))``: ``gain * sqrt(3 / fan_in)`` with
+    ``gain = sqrt(2 / (1 + 5))``, which is ``1 / sqrt(fan_in)``; its biases use the same bound with the
+    weights' ``fan_in``, so this serves as a layer's ``bias_init`` too (the layer passes its fans).
+    """
+
+    def __call__(self, shape, rng, dtype, fan_in, fan_out):
+        bound = 1.0 / math.sqrt(fan_in)
+        return rng.uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+
+
 INITIALIZERS = {
     "zeros": Zeros,
     "normal": Normal,
     "glorot_uniform": GlorotUniform,
     "xavier_uniform": GlorotUniform,
     "he_normal": HeNormal,
+    "pytorch": PyTorchDefault,
 }
 
 
@@ -79,3 +93,9 @@ def get(init):
     if callable(init) and not isinstance(init, type):
         return init
     return from_name("initializer", INITIALIZERS, init, Initializer)
+
+
+def name(init):
+    """How a layer's config stores ``init``: its name, or the repr of a custom initialiser (a loaded
+    file replaces that with "zeros": the stored weights overwrite whatever it draws)."""
+    return init if isinstance(init, str) else repr(init)

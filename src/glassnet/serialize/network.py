@@ -70,8 +70,9 @@ def _named_initializers(config: dict) -> dict:
     """``config`` with every custom initialiser (saved by its repr) replaced by "zeros", in the layers of
     a container too: the stored weights replace whatever it drew."""
     config = dict(config)
-    if "init" in config and not _known_initializer(config["init"]):
-        config["init"] = "zeros"
+    for key in ("init", "bias_init"):
+        if key in config and not _known_initializer(config[key]):
+            config[key] = "zeros"
     if isinstance(config.get("layers"), list):
         config["layers"] = [{**spec, "config": _named_initializers(spec["config"])}
                             if isinstance(spec, dict) and isinstance(spec.get("config"), dict) else spec

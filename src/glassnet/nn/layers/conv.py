@@ -48,8 +48,9 @@ class _Conv(SpatialLayer):
         Zeros added on both sides of each spatial axis.
     init : str or callable, default="glorot_uniform"
         Initialiser for ``W`` of shape ``(out_channels, in_channels, *kernel_size)``, with
-        ``fan_in = in_channels * prod(kernel_size)`` and ``fan_out = out_channels * prod(kernel_size)``;
-        ``b`` starts at zero.
+        ``fan_in = in_channels * prod(kernel_size)`` and ``fan_out = out_channels * prod(kernel_size)``.
+    bias_init : str or callable, default="zeros"
+        Initialiser for ``b``, given the same fans as ``W`` (``"pytorch"`` draws both as PyTorch does).
     bias : bool, default=True
     random_state : int, Generator or None
     dtype : {"float64", "float32"}
@@ -59,12 +60,12 @@ class _Conv(SpatialLayer):
     fresh_output = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, init="glorot_uniform",
-                 bias=True, random_state=None, dtype="float64"):
+                 bias=True, random_state=None, dtype="float64", bias_init="zeros"):
         super().__init__()
         self.in_channels = self.channels = check_positive_int(in_channels, "in_channels")
         self.out_channels = check_positive_int(out_channels, "out_channels")
         self._set_window(kernel_size, stride, padding)
-        self.init = init
+        self.init, self.bias_init = init, bias_init
         self.bias = bool(bias)
         dtype = as_float_dtype(dtype)
         self.params["W"] = np.empty((self.out_channels, self.in_channels, *self.kernel), dtype=dtype)
@@ -94,7 +95,8 @@ class _Conv(SpatialLayer):
         dtype = np.float32 if W.dtype == namespace(W).float32 else np.float64
         W[...] = like(init(tuple(W.shape), rng, dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k), W, dtype)
         if self.bias:
-            self.params["b"][...] = 0.0
+            b, bias_init = self.params["b"], initializers.get(self.bias_init)
+            b[...] = bias_init(b.shape, rng, b.dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k)
 
     def output_channels(self, in_channels):
         return self.out_channels
@@ -144,9 +146,9 @@ class _Conv(SpatialLayer):
         return win.unpad(dXp, self.padding)
 
     def get_config(self):
-        init = self.init if isinstance(self.init, str) else repr(self.init)
         return {"in_channels": self.in_channels, "out_channels": self.out_channels, **self.window_config(),
-                "init": init, "bias": self.bias}
+                "init": initializers.name(self.init), "bias": self.bias,
+                "bias_init": initializers.name(self.bias_init)}
 
 
 class Conv1D(_Conv):

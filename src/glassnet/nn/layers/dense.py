@@ -20,7 +20,9 @@ class Dense(Layer):
     n_in, n_out : int
         Input and output widths; ``W`` has shape ``(n_in, n_out)`` and ``b`` shape ``(n_out,)``.
     init : str or callable, default="glorot_uniform"
-        Initialiser for ``W`` (see :mod:`glassnet.nn.initializers`); ``b`` starts at zero.
+        Initialiser for ``W`` (see :mod:`glassnet.nn.initializers`).
+    bias_init : str or callable, default="zeros"
+        Initialiser for ``b``, given the same fans as ``W`` (``"pytorch"`` draws both as PyTorch does).
     bias : bool, default=True
         Whether to learn ``b``.
     random_state : int, Generator or None
@@ -43,11 +45,12 @@ class Dense(Layer):
     fresh_output = True
     fresh_input_grad = True
 
-    def __init__(self, n_in, n_out, init="glorot_uniform", bias=True, random_state=None, dtype="float64"):
+    def __init__(self, n_in, n_out, init="glorot_uniform", bias=True, random_state=None, dtype="float64",
+                 bias_init="zeros"):
         super().__init__()
         self.n_in = check_positive_int(n_in, "n_in")
         self.n_out = check_positive_int(n_out, "n_out")
-        self.init = init
+        self.init, self.bias_init = init, bias_init
         self.bias = bool(bias)
         self.input_shape = (self.n_in,)
         dtype = as_float_dtype(dtype)
@@ -69,7 +72,9 @@ class Dense(Layer):
         dtype = _host_dtype(W)
         W[...] = like(initializers.get(self.init)(W.shape, rng, dtype, fan_in=self.n_in, fan_out=self.n_out), W, dtype)
         if self.bias:
-            self.params["b"][...] = 0.0
+            b = self.params["b"]
+            b[...] = like(initializers.get(self.bias_init)(b.shape, rng, dtype, fan_in=self.n_in, fan_out=self.n_out),
+                          b, dtype)
 
     # xp.dot rather than @: on NumPy the same BLAS call with less around it (about 0.5 us a product,
     # which counts on small batches); xp.matmul only where np.dot cannot write into the gradient's dtype.
@@ -107,8 +112,8 @@ class Dense(Layer):
         return (self.n_out,)
 
     def get_config(self):
-        init = self.init if isinstance(self.init, str) else repr(self.init)
-        return {"n_in": self.n_in, "n_out": self.n_out, "init": init, "bias": self.bias}
+        return {"n_in": self.n_in, "n_out": self.n_out, "init": initializers.name(self.init), "bias": self.bias,
+                "bias_init": initializers.name(self.bias_init)}
 
 
 def _width(value) -> int:
