@@ -96,7 +96,8 @@ class _Conv(SpatialLayer):
         W[...] = like(init(tuple(W.shape), rng, dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k), W, dtype)
         if self.bias:
             b, bias_init = self.params["b"], initializers.get(self.bias_init)
-            b[...] = bias_init(b.shape, rng, b.dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k)
+            b[...] = like(bias_init(tuple(b.shape), rng, dtype, fan_in=self.in_channels * k,
+                                    fan_out=self.out_channels * k), b, dtype)
 
     def output_channels(self, in_channels):
         return self.out_channels
