@@ -35,6 +35,10 @@ class BatchNorm(Layer):
     The running statistics are buffers, not parameters: no optimizer moves them, and model files and
     checkpoints keep them.
 
+    A bias just before BatchNorm (``Dense`` or ``Conv`` with ``bias=True``) is subtracted again with
+    the mean: its exact gradient is zero, and an optimizer that rescales steps (Adam) turns round-off
+    into full-size steps. Give that layer ``bias=False``.
+
     Parameters
     ----------
     n_features : int
