@@ -28,7 +28,13 @@ WORKLOADS = {
     # name: (layers, activation, optimizer, batch, features, batches in the short and the long run)
     "digits": ((64, 48, 32, 10), "Sigmoid", "Momentum(0.1, 0.9)", 32, 64, (1, 41)),
     "mnist": ((784, 256, 128, 10), "ReLU", "Adam(1e-3)", 128, 784, (1, 21)),
+    # digits as 8x8 images: conv 8 3x3, ReLU, max-pool 2, conv 16 3x3, ReLU, max-pool 2, dense 64-10
+    "cnn": ((64, 10), "ReLU", "Adam(1e-3)", 32, 64, (1, 21)),
 }
+
+CNN_STACK = """[layers.Reshape((1, 8, 8)), layers.Conv2D(1, 8, 3, padding=1, dtype=np.float32), layers.ReLU(),
+         layers.MaxPool2D(2), layers.Conv2D(8, 16, 3, padding=1, dtype=np.float32), layers.ReLU(),
+         layers.MaxPool2D(2), layers.Flatten(), layers.Dense(64, 10, dtype=np.float32)]"""
 
 PROGRAM = textwrap.dedent("""
     import sys
@@ -45,8 +51,8 @@ PROGRAM = textwrap.dedent("""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, sizes[0]), dtype=np.float32)
     y = rng.integers(0, sizes[-1], n)
-    stack = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    stack = {stack}
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]) if not stack else ()):
         stack.append(layers.Dense(a, b, dtype=np.float32))
         if i < len(sizes) - 2:
             stack.append(layers.{activation}())
@@ -59,7 +65,7 @@ PROGRAM = textwrap.dedent("""
 def instructions(src, workload, batches):
     sizes, activation, optimizer, batch, _, _ = WORKLOADS[workload]
     code = PROGRAM.format(src=str(src), sizes=sizes, n=batches * batch, activation=activation,
-                          optimizer=optimizer, batch=batch)
+                          optimizer=optimizer, batch=batch, stack=CNN_STACK if workload == "cnn" else "[]")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
     proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
                            "-c", code], capture_output=True, text=True, env=env)
@@ -77,7 +83,8 @@ def per_batch(src, workload):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--baseline", metavar="DIR", help="another glassnet checkout to count as well")
-    p.add_argument("--workloads", default=",".join(WORKLOADS))
+    p.add_argument("--workloads", default="digits,mnist", help=f"any of {', '.join(WORKLOADS)} (cnn: the "
+                   "convolutional layers, on a checkout that has them)")
     args = p.parse_args(argv)
     sources = {"glassnet": HERE.parent / "src"}
     if args.baseline:

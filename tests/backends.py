@@ -34,8 +34,13 @@ def host(a):
 
 
 def put_layer(layer, name):
-    """Move a layer's parameters (and fresh gradients) to library ``name``; returns the layer."""
+    """Move a layer's parameters (and fresh gradients), its buffers and those of the layers inside it
+    (a ``Residual``'s stack) to library ``name``; returns the layer."""
     for key in list(layer.params):
-        layer.params[key] = on(name, layer.params[key])
+        layer.params[key] = on(name, host(layer.params[key]))
         layer.grads[key] = B.namespace(layer.params[key]).zeros_like(layer.params[key])
+    for key in list(layer.buffers):
+        layer.buffers[key] = on(name, host(layer.buffers[key]))
+    for inner in layer.sublayers:
+        put_layer(inner, name)
     return layer

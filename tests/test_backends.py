@@ -64,6 +64,44 @@ def test_a_short_training_run_agrees_with_numpy(backend, optimizer, dtype, rtol)
     np.testing.assert_allclose(host(P), reference.predict_proba(X), rtol=rtol * 10, atol=rtol)
 
 
+def cnn(dtype="float64"):
+    """Every convolutional layer: Conv1D, BatchNorm (its running statistics), Residual, both pools,
+    a reshape to 2-D, Conv2D, global average pooling, Flatten."""
+    # No bias before BatchNorm: its exact gradient is zero, and Adam would turn the round-off into
+    # full-sized steps that differ from library to library.
+    return gn.Sequential(
+        [layers.Reshape((1, 12)), layers.Conv1D(1, 4, 3, padding=1, bias=False), layers.BatchNorm(4), layers.ReLU(),
+         layers.Residual([layers.Conv1D(4, 4, 3, padding=1), layers.Tanh()]), layers.MaxPool1D(2),
+         layers.Reshape((4, 2, 3)), layers.Conv2D(4, 3, 2, padding=1), layers.AvgPool2D(2, stride=1),
+         layers.GlobalAveragePool(), layers.Flatten(), layers.Dense(3, 3)],
+        input_shape=(12,), output="softmax", random_state=0, dtype=dtype,
+    )
+
+
+@pytest.mark.parametrize("backend", OTHERS)
+@pytest.mark.parametrize("dtype,rtol", [("float64", 1e-10), ("float32", 2e-4)])
+def test_a_short_cnn_training_run_agrees_with_numpy(backend, dtype, rtol):
+    X, y = data(d=12)
+    runs = {}
+    for name in ("numpy", backend):
+        net = cnn(dtype).to(name)
+        history = gn.fit(net, losses.SoftmaxCrossEntropy(), gn.optim.Adam(0.01), on(name, X), on(name, y),
+                         epochs=3, batch_size=32, random_state=0,
+                         validation_data=(on(name, X[:40]), on(name, y[:40])))
+        runs[name] = net, history
+    (reference, expected), (net, history) = runs["numpy"], runs[backend]
+    assert B.namespace(net.layers[2].buffers["running_var"]) is net.xp is not B.NUMPY
+    np.testing.assert_allclose(history["loss"], expected["loss"], rtol=rtol)
+    np.testing.assert_allclose(history["val_loss"], expected["val_loss"], rtol=rtol)
+    np.testing.assert_allclose(host(net.flat_params), reference.flat_params, rtol=rtol * 10, atol=rtol)
+    np.testing.assert_allclose(net.get_buffers(), reference.get_buffers(), rtol=rtol * 10, atol=rtol)
+    P = net.predict_proba(on(backend, X, dtype))  # evaluation mode: the running statistics
+    assert B.namespace(P) is net.xp
+    np.testing.assert_allclose(host(P), reference.predict_proba(X), rtol=rtol * 10, atol=rtol)
+    net.restore(reference.snapshot())  # a snapshot (parameters and buffers) is a host array
+    np.testing.assert_array_equal(net.get_buffers(), reference.get_buffers())
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("loss,output,targets", [
     ("softmax_cross_entropy", "softmax", "labels"), ("binary_cross_entropy", "sigmoid", "binary"),

@@ -15,6 +15,9 @@ What the standard lacks is here, and only here, each with a NumPy fast path and 
   (one entry per row: ``A[i, T_i]``, ``A[i, T_i] -= v``);
 - ``xp.sum``/``xp.max`` as NumPy's ufunc reductions (the ``np.sum`` wrapper costs more than the
   maths on a small batch);
+- ``xp.pad`` (constant padding of the spatial axes), ``xp.windows`` (the sliding windows a
+  convolution or pool reads: a strided view on NumPy, one strided slice per kernel offset elsewhere)
+  and ``xp.contiguous`` (an array that owns its data, for outputs that must not alias a buffer);
 - random numbers (:func:`uniform_like`), moving arrays (:func:`to_numpy`, :func:`asarray`) and
   resolving a target such as ``"torch"`` or ``torch.device("cuda")`` (:func:`resolve`).
 
@@ -30,6 +33,8 @@ library, and runs with dropout differ across libraries.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import array_api_compat
 import numpy as np
@@ -101,6 +106,19 @@ class _NumPy:
         """``A[i, T_i] -= value`` for each row ``i``, in place."""
         A.reshape(-1)[_flat_positions(A, T)] -= value
         return A
+
+    @staticmethod
+    def pad(X, widths, value=0.0):
+        """``X`` (N, C, *spatial) with ``widths[i]`` entries of ``value`` on both sides of spatial axis ``i``."""
+        return np.pad(X, [(0, 0), (0, 0), *[(p, p) for p in widths]], constant_values=value)
+
+    @staticmethod
+    def windows(X, kernel, stride):
+        """A read-only strided view ``(N, C, *out, *kernel)``, ``V[n, c, l, j] = X[n, c, s l + j]`` (no copy)."""
+        view = np.lib.stride_tricks.sliding_window_view(X, kernel, axis=tuple(range(2, X.ndim)))
+        return view[(slice(None), slice(None), *[slice(None, None, s) for s in stride])]
+
+    contiguous = staticmethod(np.ascontiguousarray)
 
 
 _ONES: dict = {}
@@ -198,6 +216,26 @@ class _Portable:
         one_hot = T[:, None] == xp.arange(A.shape[1], device=array_api_compat.device(A))[None, :]
         A -= value * xp.astype(one_hot, A.dtype)
         return A
+
+    def pad(self, X, widths, value=0.0):
+        xp = self._xp
+        shape = (*X.shape[:2], *[n + 2 * p for n, p in zip(X.shape[2:], widths)])
+        Xp = xp.full(shape, value, dtype=X.dtype, device=array_api_compat.device(X))
+        Xp[(slice(None), slice(None), *[slice(p, p + n) for n, p in zip(X.shape[2:], widths)])] = X
+        return Xp
+
+    def windows(self, X, kernel, stride):
+        # no strided views in the standard: one strided slice per kernel offset, stacked last
+        sizes = [(n - k) // s + 1 for n, k, s in zip(X.shape[2:], kernel, stride)]
+        slices = [
+            X[(slice(None), slice(None), *[slice(j, j + s * (m - 1) + 1, s) for j, s, m in zip(offset, stride, sizes)])]
+            for offset in itertools.product(*[range(k) for k in kernel])
+        ]
+        V = self._xp.stack(slices, axis=-1)                                   # (N, C, *out, prod(k))
+        return self._xp.reshape(V, (*V.shape[:-1], *kernel))
+
+    def contiguous(self, a):
+        return self._xp.asarray(a, copy=True)
 
 
 def _into(out, value):

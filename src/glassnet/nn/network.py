@@ -112,7 +112,7 @@ class Sequential:
             offset += size
         for _, layer in self._leaves:
             for name, buffer in layer.buffers.items():
-                layer.buffers[name] = buffer.astype(self.dtype, copy=False)
+                layer.buffers[name] = B.asarray(buffer, xp, self.device, self.dtype)
 
     def __getstate__(self):
         # The namespace object is rebuilt from the arrays on unpickling.
@@ -240,7 +240,7 @@ class Sequential:
         to bring the network back to an earlier epoch (``BatchNorm``'s running statistics included)."""
         if not self._n_buffers():
             return self.get_weights()
-        return np.concatenate([np.asarray(self.flat_params), self.get_buffers()])  # buffered layers are NumPy's
+        return np.concatenate([B.to_numpy(self.flat_params), self.get_buffers()])  # on the host
 
     def restore(self, snapshot) -> None:
         """Bring the network back to a :meth:`snapshot`."""
@@ -252,7 +252,7 @@ class Sequential:
             self.set_buffers(snapshot[n:])
 
     def _n_buffers(self) -> int:
-        return sum(int(layer.buffers[k].size) for _, layer in self._leaves for k in layer.buffers)
+        return sum(_size(layer.buffers[k].shape) for _, layer in self._leaves for k in layer.buffers)
 
     def summary(self) -> list:
         """One row per layer, ``(layer, output shape of one sample, parameters)``: the layer table.
@@ -263,26 +263,27 @@ class Sequential:
         rows, shape = [], self.input_shape
         for layer in self.layers:
             shape = layer.output_shape(shape)
-            count = sum(leaf.params[k].size for _, leaf in leaves([layer]) for k in leaf.params)
+            count = sum(_size(leaf.params[k].shape) for _, leaf in leaves([layer]) for k in leaf.params)
             rows.append((repr(layer), None if shape is None else tuple(shape), int(count)))
         return rows
 
     def get_buffers(self) -> np.ndarray:
-        """A copy of every buffer (``BatchNorm``'s running statistics), as one flat array."""
-        arrays = [layer.buffers[k].reshape(-1) for _, layer in self._leaves for k in layer.buffers]
+        """A copy of every buffer (``BatchNorm``'s running statistics), as one flat host NumPy array."""
+        arrays = [B.to_numpy(layer.buffers[k]).reshape(-1) for _, layer in self._leaves for k in layer.buffers]
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=self.dtype)
 
     def set_buffers(self, flat) -> None:
         """Overwrite every buffer from a flat array made by :meth:`get_buffers`."""
         flat = np.asarray(flat)
-        sizes = [layer.buffers[k].size for _, layer in self._leaves for k in layer.buffers]
+        sizes = [_size(layer.buffers[k].shape) for _, layer in self._leaves for k in layer.buffers]
         if flat.shape != (sum(sizes),):
             raise ValueError(f"expected {sum(sizes)} buffer values, got array of shape {flat.shape}.")
         offset = 0
         for _, layer in self._leaves:
             for buffer in layer.buffers.values():
-                buffer[...] = flat[offset : offset + buffer.size].reshape(buffer.shape)
-                offset += buffer.size
+                size = _size(buffer.shape)
+                buffer[...] = B.like(flat[offset : offset + size].reshape(tuple(buffer.shape)), buffer, self.dtype)
+                offset += size
 
     # ------------------------------------------------------------------ predictions
     def predict_proba(self, X, batch_size=4096):

@@ -12,7 +12,9 @@ Arrays are laid out ``(N, C, *spatial)`` with one or two spatial axes. With a ke
   strided slice-add per kernel offset (``k`` or ``k1*k2`` of them), never a loop over samples or
   output positions and never ``np.add.at``.
 
-These are the only places that know about strides in memory; the layers' maths stays plain.
+These are the only places that know about strides in memory; the layers' maths stays plain. They run
+on any array library: the strided view and the padding are the backend's (``xp.windows``, ``xp.pad``:
+NumPy's ``sliding_window_view`` and ``np.pad``, or strided slices elsewhere), the rest is standard.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 
-import numpy as np
+from .backend import device, is_numpy, namespace
 
 
 def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -32,7 +34,7 @@ def pad(X, padding: tuple, value=0.0):
     """``X`` with ``padding[i]`` entries of ``value`` on both sides of spatial axis ``i``."""
     if not any(padding):
         return X
-    return np.pad(X, [(0, 0), (0, 0), *[(p, p) for p in padding]], constant_values=value)
+    return namespace(X).pad(X, padding, value)
 
 
 def unpad(X, padding: tuple):
@@ -44,28 +46,31 @@ def unpad(X, padding: tuple):
 
 def windows(X, kernel: tuple, stride: tuple):
     """A read-only strided view ``V`` of shape ``(N, C, *out, *kernel)``, ``V[n, c, l, j] = X[n, c, s l + j]``."""
-    view = np.lib.stride_tricks.sliding_window_view(X, kernel, axis=tuple(range(2, X.ndim)))
-    return view[(slice(None), slice(None), *[slice(None, None, s) for s in stride])]
+    return namespace(X).windows(X, kernel, stride)
 
 
 def im2col(Xp, kernel: tuple, stride: tuple, out=None):
     """The windows of ``Xp`` (N, C, *S) as a matrix ``(C * prod(kernel), N * prod(out_sizes))``:
     ``cols[(c, j), (n, l)] = Xp[n, c, s l + j]``. ``out``, when given, is a buffer of that shape to reuse."""
-    V = windows(Xp, kernel, stride)                                  # (N, C, *out, *k)
+    xp = namespace(Xp)
+    V = xp.windows(Xp, kernel, stride)                               # (N, C, *out, *k)
     d = len(kernel)
     # (C, *k, N, *out): axis order 1, then the kernel axes, then 0, then the output axes
-    V = V.transpose(1, *range(2 + d, 2 + 2 * d), 0, *range(2, 2 + d))
-    cols = np.empty(V.shape, dtype=Xp.dtype) if out is None else out.reshape(V.shape)
+    V = xp.permute_dims(V, (1, *range(2 + d, 2 + 2 * d), 0, *range(2, 2 + d)))
+    shape = (V.shape[0] * math.prod(kernel), -1)
+    if out is None:
+        return xp.reshape(V, shape)                                  # the reshape copies
+    cols = xp.reshape(out, V.shape)
     cols[...] = V
-    return cols.reshape(V.shape[0] * math.prod(kernel), -1)
+    return xp.reshape(cols, shape)
 
 
 def as_windows(cols, n_channels: int, kernel: tuple, n: int, out_sizes: tuple):
     """A matrix laid out as :func:`im2col` makes it, viewed as windows ``(N, C, *out, *kernel)`` for
     :func:`col2im` (no copy)."""
-    d = len(kernel)
-    V = cols.reshape(n_channels, *kernel, n, *out_sizes)             # (C, *k, N, *out)
-    return V.transpose(1 + d, 0, *range(2 + d, 2 + 2 * d), *range(1, 1 + d))
+    xp, d = namespace(cols), len(kernel)
+    V = xp.reshape(cols, (n_channels, *kernel, n, *out_sizes))       # (C, *k, N, *out)
+    return xp.permute_dims(V, (1 + d, 0, *range(2 + d, 2 + 2 * d), *range(1, 1 + d)))
 
 
 def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple, out=None):
@@ -74,8 +79,10 @@ def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple, out=None):
     ``cols`` has shape ``(N, C, *out, *kernel)`` (any strides, a broadcast view included); the result
     has ``padded_shape``. ``out``, when given, is a buffer of that shape to reuse; it is overwritten.
     """
-    dX = np.zeros(padded_shape, dtype=cols.dtype) if out is None else out
-    if out is not None:
+    if out is None:
+        dX = namespace(cols).zeros(padded_shape, dtype=cols.dtype, device=device(cols))
+    else:
+        dX = out
         dX[...] = 0.0
     n_out = cols.shape[2 : 2 + len(kernel)]
     for offset in itertools.product(*[range(k) for k in kernel]):
@@ -85,18 +92,23 @@ def col2im(cols, padded_shape: tuple, kernel: tuple, stride: tuple, out=None):
 
 
 class Workspace:
-    """Arrays a layer reuses from batch to batch while the batch shape repeats.
+    """NumPy arrays a layer reuses from batch to batch while the batch shape repeats.
 
-    Not part of the layer's state: a pickled layer carries none of them.
+    Not part of the layer's state: a pickled layer carries none of them. On other array libraries
+    :meth:`get` gives ``None`` (a fresh result each time): the standard has no writing into a buffer,
+    so a buffer there would only add a copy.
     """
 
     def __init__(self):
         self._arrays = {}
 
-    def get(self, name: str, shape: tuple, dtype):
+    def get(self, name: str, shape: tuple, like):
+        """A buffer of ``shape`` with the dtype of the array ``like``, or ``None`` when ``like`` is not NumPy's."""
+        if not is_numpy(namespace(like)):
+            return None
         array = self._arrays.get(name)
-        if array is None or array.shape != tuple(shape) or array.dtype != dtype:
-            array = self._arrays[name] = np.empty(shape, dtype=dtype)
+        if array is None or array.shape != tuple(shape) or array.dtype != like.dtype:
+            array = self._arrays[name] = namespace(like).empty(shape, dtype=like.dtype)
         return array
 
     def __getstate__(self):

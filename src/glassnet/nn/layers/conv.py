@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import initializers
 from .. import windows as win
+from ..backend import like, namespace
 from ..checks import as_float_dtype, check_positive_int
 from .spatial import SpatialLayer, window_arg
 
@@ -90,23 +91,27 @@ class _Conv(SpatialLayer):
         W = self.params["W"]
         k = math.prod(self.kernel)
         init = initializers.get(self.init)
-        W[...] = init(W.shape, rng, W.dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k)
+        # drawn on the host, so a seed gives the same weights on every array library
+        dtype = np.float32 if W.dtype == namespace(W).float32 else np.float64
+        W[...] = like(init(tuple(W.shape), rng, dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k), W, dtype)
         if self.bias:
             b, bias_init = self.params["b"], initializers.get(self.bias_init)
-            b[...] = bias_init(b.shape, rng, b.dtype, fan_in=self.in_channels * k, fan_out=self.out_channels * k)
+            b[...] = like(bias_init(tuple(b.shape), rng, dtype, fan_in=self.in_channels * k,
+                                    fan_out=self.out_channels * k), b, dtype)
 
     def output_channels(self, in_channels):
         return self.out_channels
 
     def forward(self, X, training=False):
         self.check_input(X.shape)
+        xp = namespace(X)
         n, spatial = X.shape[0], self.spatial_output(X.shape[2:])
         per_sample = self.in_channels * math.prod(self.kernel) * math.prod(spatial)
         if not training and n > 1 and n * per_sample > MAX_COLS:
             # Predicting on many samples: im2col of them all at once could take gigabytes, so take
             # them in chunks (training batches are small and keep the one-product path below).
             step = max(MAX_COLS // per_sample, 1)
-            Y = np.concatenate([self.forward(X[i : i + step]) for i in range(0, n, step)])
+            Y = xp.concat([self.forward(X[i : min(i + step, n), ...]) for i in range(0, n, step)])
             self._cols = None  # no backward for a forward taken in pieces
             return Y
         Xp = win.pad(X, self.padding)
@@ -114,31 +119,31 @@ class _Conv(SpatialLayer):
         # im2col: one row per (c, kernel offset), one column per (sample, position), into a reused buffer
         k = math.prod(self.kernel)
         self._cols = win.im2col(Xp, self.kernel, self.stride,
-                                out=self._work.get("cols", (self.in_channels * k, n * math.prod(spatial)), X.dtype))
-        Y = np.matmul(self.params["W"].reshape(self.out_channels, -1), self._cols,     # (O, N * P)
-                      out=self._work.get("Y", (self.out_channels, self._cols.shape[1]), X.dtype))
+                                out=self._work.get("cols", (self.in_channels * k, n * math.prod(spatial)), X))
+        Y = xp.matmul(xp.reshape(self.params["W"], (self.out_channels, -1)), self._cols,   # (O, N * P)
+                      out=self._work.get("Y", (self.out_channels, self._cols.shape[1]), X))
         if self.bias:
             Y += self.params["b"][:, None]
-        return np.ascontiguousarray(np.moveaxis(Y.reshape(self.out_channels, n, *spatial), 0, 1))
+        return xp.contiguous(xp.moveaxis(xp.reshape(Y, (self.out_channels, n, *spatial)), 0, 1))
 
     def backward(self, dY):
         if self._cols is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs a forward with training=True before it (a "
                                "prediction on many samples runs in pieces and keeps nothing for backward).")
-        n, o = dY.shape[0], self.out_channels
-        dY_mat = np.moveaxis(dY, 1, 0).reshape(o, -1)                        # (O, N * P)
-        W_mat = self.params["W"].reshape(o, -1)                              # (O, C * prod(k))
+        xp, n, o = namespace(dY), dY.shape[0], self.out_channels
+        dY_mat = xp.reshape(xp.moveaxis(dY, 1, 0), (o, -1))                 # (O, N * P)
+        W_mat = xp.reshape(self.params["W"], (o, -1))                        # (O, C * prod(k))
         # dW = dY cols^T, computed as (cols dY^T)^T: the same product, but OpenBLAS runs this
         # orientation about three times faster for a long inner dimension (N * P)
-        self.grads["W"][...] = (self._cols @ dY_mat.T).T.reshape(self.params["W"].shape)
+        self.grads["W"][...] = xp.reshape((self._cols @ dY_mat.T).T, self.params["W"].shape)
         if self.bias:
-            np.sum(dY_mat, axis=1, out=self.grads["b"])
+            self.grads["b"][...] = xp.sum(dY_mat, axis=1)
         if not self.input_grad:
             return None
-        dcols = np.matmul(W_mat.T, dY_mat, out=self._work.get("dcols", self._cols.shape, dY.dtype))  # (C k, N P)
+        dcols = xp.matmul(W_mat.T, dY_mat, out=self._work.get("dcols", self._cols.shape, dY))  # (C k, N P)
         dV = win.as_windows(dcols, self.in_channels, self.kernel, n, self._spatial)
         dXp = win.col2im(dV, self._padded_shape, self.kernel, self.stride,
-                         out=self._work.get("dXp", self._padded_shape, dY.dtype))
+                         out=self._work.get("dXp", self._padded_shape, dY))
         return win.unpad(dXp, self.padding)
 
     def get_config(self):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..backend import namespace
 from ..checks import as_float_dtype, check_positive_int, check_real
 from .base import Layer
 
@@ -31,6 +34,10 @@ class BatchNorm(Layer):
 
     The running statistics are buffers, not parameters: no optimizer moves them, and model files and
     checkpoints keep them.
+
+    A bias just before BatchNorm (``Dense`` or ``Conv`` with ``bias=True``) is subtracted again with
+    the mean: its exact gradient is zero, and an optimizer that rescales steps (Adam) turns round-off
+    into full-size steps. Give that layer ``bias=False``.
 
     Parameters
     ----------
@@ -75,47 +82,47 @@ class BatchNorm(Layer):
 
     def _per_feature(self, v, ndim):
         """A per-feature vector shaped to broadcast over ``(N, F, ...)``."""
-        return v.reshape(self.n_features, *(1,) * (ndim - 2))
+        return namespace(v).reshape(v, (self.n_features, *(1,) * (ndim - 2)))
 
     def forward(self, X, training=False):
         self._check(X)
-        axes = (0, *range(2, X.ndim))
+        xp, axes = namespace(X), (0, *range(2, X.ndim))
         gamma = self._per_feature(self.params["gamma"], X.ndim)
         beta = self._per_feature(self.params["beta"], X.ndim)
         self._training, self._gamma = training, gamma
         if not training:
-            self._inv_sigma = 1.0 / np.sqrt(self._per_feature(self.buffers["running_var"], X.ndim) + self.eps)
+            self._inv_sigma = 1.0 / xp.sqrt(self._per_feature(self.buffers["running_var"], X.ndim) + self.eps)
             self._xhat = (X - self._per_feature(self.buffers["running_mean"], X.ndim)) * self._inv_sigma
             return self._xhat * gamma + beta
-        m = X.size // self.n_features
+        m = math.prod(X.shape) // self.n_features
         if m < 2:
             raise ValueError(
                 "BatchNorm in training needs more than one value per feature to take a variance; got a "
                 f"batch of shape {X.shape}. Use batches of at least two samples."
             )
-        mu = np.mean(X, axis=axes, keepdims=True)
+        mu = xp.mean(X, axis=axes, keepdims=True)
         centred = X - mu
-        var = np.mean(centred * centred, axis=axes, keepdims=True)
-        self._inv_sigma = 1.0 / np.sqrt(var + self.eps)
+        var = xp.mean(centred * centred, axis=axes, keepdims=True)
+        self._inv_sigma = 1.0 / xp.sqrt(var + self.eps)
         self._xhat = centred * self._inv_sigma
         running_mean, running_var = self.buffers["running_mean"], self.buffers["running_var"]
         running_mean *= 1.0 - self.momentum
-        running_mean += self.momentum * mu.reshape(-1)
+        running_mean += self.momentum * xp.reshape(mu, (-1,))
         running_var *= 1.0 - self.momentum
-        running_var += (self.momentum * m / (m - 1)) * var.reshape(-1)
+        running_var += (self.momentum * m / (m - 1)) * xp.reshape(var, (-1,))
         return self._xhat * gamma + beta
 
     def backward(self, dY):
-        axes = (0, *range(2, dY.ndim))
+        xp, axes = namespace(dY), (0, *range(2, dY.ndim))
         xhat = self._xhat
-        self.grads["gamma"][...] = np.sum(dY * xhat, axis=axes)
-        self.grads["beta"][...] = np.sum(dY, axis=axes)
+        self.grads["gamma"][...] = xp.sum(dY * xhat, axis=axes)
+        self.grads["beta"][...] = xp.sum(dY, axis=axes)
         if not self.input_grad:
             return None
         if not self._training:
             return dY * (self._gamma * self._inv_sigma)
-        mean_dY = np.mean(dY, axis=axes, keepdims=True)
-        mean_dY_xhat = np.mean(dY * xhat, axis=axes, keepdims=True)
+        mean_dY = xp.mean(dY, axis=axes, keepdims=True)
+        mean_dY_xhat = xp.mean(dY * xhat, axis=axes, keepdims=True)
         return (self._gamma * self._inv_sigma) * (dY - mean_dY - xhat * mean_dY_xhat)
 
     def output_shape(self, input_shape):

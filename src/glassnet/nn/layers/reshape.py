@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..backend import namespace
 from ..checks import check_positive_int
 from .base import Layer
 
@@ -15,10 +16,10 @@ class Flatten(Layer):
 
     def forward(self, X, training=False):
         self._shape = X.shape
-        return X.reshape(X.shape[0], -1)
+        return namespace(X).reshape(X, (X.shape[0], -1))
 
     def backward(self, dY):
-        return dY.reshape(self._shape) if self.input_grad else None
+        return namespace(dY).reshape(dY, self._shape) if self.input_grad else None
 
     def output_shape(self, input_shape):
         return None if input_shape is None else (math.prod(input_shape),)
@@ -47,10 +48,10 @@ class Reshape(Layer):
             raise ValueError(f"Reshape to {self.shape} needs samples of {math.prod(self.shape)} values, "
                              f"got samples of shape {X.shape[1:]}.")
         self._shape = X.shape
-        return X.reshape(X.shape[0], *self.shape)
+        return namespace(X).reshape(X, (X.shape[0], *self.shape))
 
     def backward(self, dY):
-        return dY.reshape(self._shape) if self.input_grad else None
+        return namespace(dY).reshape(dY, self._shape) if self.input_grad else None
 
     def output_shape(self, input_shape):
         if input_shape is not None and math.prod(input_shape) != math.prod(self.shape):
