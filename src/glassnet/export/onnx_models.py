@@ -14,13 +14,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..estimators import MLPClassifier, MLPRegressor
 from ..nn.network import Sequential
-from ..serialize.atomic import atomic_write
+from ..serialize.atomic import atomic_write, check_new_file
 from ..tabular.model import TabularModel
 from .onnx_graph import Graph, network_nodes, output_nodes
 
@@ -46,9 +44,7 @@ def export_onnx(model, path, *, overwrite=False):
 
     An existing file is kept unless ``overwrite=True``. Returns the ``ModelProto``.
     """
-    if os.path.exists(path) and not overwrite:
-        raise FileExistsError(f"{path} already exists; choose another path, or replace it with overwrite=True "
-                              "(--force on the command line).")
+    check_new_file(path, overwrite, option="overwrite=True (--force on the command line)")
     proto = to_onnx(model)
     import onnx
 
