@@ -69,6 +69,27 @@ def test_short_runs_keep_the_numpy_passes_and_long_ones_switch_with_the_same_res
     assert not fused.applies(big) and fused._kernels is None  # a short run never loads Numba
 
 
+def test_a_run_planned_long_enough_loads_the_kernels_at_its_first_step(monkeypatch):
+    # fit announces epochs x batches; Adam passes the elements still to come, which repay the start-up
+    kernel, calls = fused.adam, []
+    monkeypatch.setattr(fused, "adam", lambda *args: calls.append(1) or kernel(*args))
+    monkeypatch.setattr(fused, "MIN_SIZE", 1)
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((40, 6)).astype(np.float32), rng.integers(0, 2, 40)
+    n_params = 6 * 4 + 4 + 4 * 2 + 2
+    for epochs, expected in ((3, 0), (5, 20)):  # 4 batches an epoch: 12 or 20 steps planned
+        monkeypatch.setattr(fused, "_kernels", None)  # the process has not loaded them yet
+        monkeypatch.setattr(fused, "_declined", 0)
+        monkeypatch.setattr(fused, "START_UP_ELEMENTS", 19 * n_params)  # the steps after the first
+        calls.clear()
+        net = glassnet.Sequential([layers.Dense(6, 4, dtype="float32"), layers.ReLU(),
+                                   layers.Dense(4, 2, dtype="float32")], output="softmax", random_state=0,
+                                  dtype="float32")
+        fit(net, losses.SoftmaxCrossEntropy(), optimizers.Adam(0.01), X, y, epochs=epochs, batch_size=10,
+            random_state=0)
+        assert len(calls) == expected  # 12 steps plan too little to load; 20 load at the first step
+
+
 def test_fused_adam_is_taken_and_the_plain_path_without_numba(monkeypatch):
     calls = []
     monkeypatch.setattr(fused, "adam", lambda *args: calls.append(args))

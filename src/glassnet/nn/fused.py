@@ -11,16 +11,16 @@ This module is the one place that knows about it. A caller keeps the plain NumPy
 readable reference, which ``tests/test_fused.py`` proves gives the same numbers bit for bit, and
 takes the fused path only where :func:`applies` says so::
 
-    if fused.applies(param, grad, m, v):
+    if fused.applies(param, grad, m, v, planned=steps_to_come * param.size):
         fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)
     else:
         ...  # the NumPy passes
 
 :func:`applies` is true only for plain NumPy arrays of one float dtype and shape, C-contiguous, with
-at least :data:`MIN_SIZE` elements, when Numba can be imported, and once the process has done enough
-such work to repay loading Numba. Anything else (a small array, where the call costs more than the
-passes it saves; a short run; an array subclass; an array of another array library) takes the NumPy
-path.
+at least :data:`MIN_SIZE` elements, when Numba can be imported, and once the process has done, or
+the caller plans, enough such work to repay loading Numba. Anything else (a small array, where the
+call costs more than the passes it saves; a short run; an array subclass; an array of another array
+library) takes the NumPy path.
 
 The kernels are compiled for float32 and float64 only, with every scalar converted to the arrays'
 dtype on the way in, so a float32 update runs in float32 throughout (tested on the compiled types),
@@ -40,11 +40,13 @@ import numpy as np
 # small network take a few microseconds, as long as a thread wake-up.
 MIN_SIZE = 32768
 
-# Importing Numba and loading the kernels costs 0.5-1 s and 140 MB once per process, which a short
-# run never earns back. So the NumPy passes run until they have updated this many elements, about
-# what that start-up costs at Adam's 2 ns per element (the ski-rental rule: rent until the rent paid
-# equals the price, then buy; at most twice the better choice made in hindsight). A long run then
-# switches to the kernels; the results do not change, as both paths give the same bits.
+# Importing Numba and loading the kernels costs 0.4-1 s and about 120 MB once per process, which a
+# short run never earns back: about what the NumPy passes spend on this many elements (Adam's passes
+# take 2 ns per element, the kernel about 0.7). A caller that knows how much work is coming (the
+# training loop announces its planned steps) loads the kernels at once when that much is planned;
+# otherwise the NumPy passes run until they have updated this many elements (the ski-rental rule: rent
+# until the rent paid equals the price, then buy; at most twice the better choice made in hindsight).
+# The results do not change, as both paths give the same bits.
 START_UP_ELEMENTS = 250_000_000
 _declined = 0  # elements updated by the NumPy passes while the kernels were not loaded
 
@@ -82,11 +84,12 @@ def _load():
     return _kernels
 
 
-def applies(*arrays) -> bool:
+def applies(*arrays, planned=0) -> bool:
     """Whether the fused kernels should run on ``arrays``: Numba is installed, they are plain NumPy
     arrays of one float dtype and one shape, C-contiguous, with at least :data:`MIN_SIZE` elements, and
-    the process has done enough such work to be worth loading the kernels (:data:`START_UP_ELEMENTS`;
-    a call that answers False for that reason counts ``arrays[0].size`` towards it)."""
+    the work done so far plus ``planned`` (the elements the caller expects to update after this call)
+    is enough to be worth loading the kernels (:data:`START_UP_ELEMENTS`; a call that answers False for
+    that reason counts ``arrays[0].size`` towards it)."""
     global _declined
     first = arrays[0]
     if type(first) is not np.ndarray or first.size < MIN_SIZE or first.dtype not in _FLOATS:
@@ -96,7 +99,7 @@ def applies(*arrays) -> bool:
             return False
         if not a.flags.c_contiguous:
             return False
-    if _kernels is None and _declined < START_UP_ELEMENTS:
+    if _kernels is None and _declined + planned < START_UP_ELEMENTS:
         _declined += first.size
         return False
     return bool(_load())

@@ -25,6 +25,10 @@ class Optimizer:
     """Base class holding the learning rate, the step count ``t`` and per-parameter state."""
 
     _restored = False  # a class default: optimizers pickled before it existed still step
+    # The step count the training loop expects to reach (set by ``fit``; early stopping may end the run
+    # sooner). An optimizer may choose how to compute from it: Adam loads its fused kernel at once for
+    # a run long enough to repay the start-up.
+    planned_steps = 0
 
     def __init__(self, learning_rate=0.01):
         if isinstance(learning_rate, Schedule):
@@ -167,7 +171,8 @@ class Adam(Optimizer):
         #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
         root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
         lr_t, eps_t = self.lr * root / (1.0 - b1**self.t), self.epsilon * root
-        if is_numpy(xp) and fused.applies(param, grad, m, v):  # a compiled kernel: NumPy arrays only
+        planned = max(self.planned_steps - self.t, 0) * param.size
+        if is_numpy(xp) and fused.applies(param, grad, m, v, planned=planned):  # a compiled kernel: NumPy only
             fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)  # the passes below in one, on every core
             return
         tmp = self._temporary(param)
