@@ -10,7 +10,8 @@ What the standard lacks is here, and only here, each with a NumPy fast path and 
 - ``out=`` on element-wise functions and products (``xp.multiply(a, b, out=a)``): NumPy's ufuncs
   write in place; elsewhere the result is computed and assigned into ``out``;
 - ``xp.dot`` (NumPy's BLAS call, less overhead than ``@``), ``xp.expit`` (the logistic function, exact
-  in both tails), ``xp.column_sums`` (through a product on small NumPy blocks);
+  in both tails, vectorised), ``xp.positive_part`` (``max(X, 0)``, vectorised), ``xp.column_sums``
+  (through a product on small NumPy blocks);
 - ``xp.take_rows`` (gathering batch rows into a reused buffer), ``xp.pick``/``xp.subtract_at``
   (one entry per row: ``A[i, T_i]``, ``A[i, T_i] -= v``);
 - ``xp.sum``/``xp.max`` as NumPy's ufunc reductions (the ``np.sum`` wrapper costs more than the
@@ -39,7 +40,6 @@ import itertools
 import array_api_compat
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit as _expit
 
 
 class _NumPy:
@@ -68,8 +68,30 @@ class _NumPy:
 
     @staticmethod
     def expit(z, out=None):
-        """``1 / (1 + exp(-z))`` as one ufunc call, exact in both tails."""
-        return _expit(z, out=out)
+        """``1 / (1 + exp(-z))`` in four vectorised calls, two to three times faster than SciPy's
+        ``expit`` (a loop of one scalar ``exp`` per element) on anything but the smallest blocks.
+
+        Full relative precision wherever the result is a normal float: ``exp(-z)`` overflows only
+        below z = -88 (float32) or -709 (float64), where the logistic is under the smallest normal
+        number, and the result is 0 there.
+        """
+        out = np.negative(z, out=out)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
+
+    @staticmethod
+    def positive_part(X, out=None):
+        """``max(X, 0)``, against a block of zeros: NumPy's vectorised maximum wants both operands laid
+        out alike, and takes two to four times longer against the scalar 0 (which ReLU would pass).
+        The zeros grow to the largest block seen, up to ``2**20`` elements; larger ``X`` takes the scalar."""
+        if X.size > 1 << 20 or not X.flags.c_contiguous:
+            return np.maximum(X, 0.0, out=out)
+        zeros = _ZEROS.get(X.dtype)
+        if zeros is None or zeros.size < X.size:
+            zeros = _ZEROS[X.dtype] = np.zeros(X.size, dtype=X.dtype)
+        return np.maximum(X, zeros[: X.size].reshape(X.shape), out=out)
 
     @staticmethod
     def column_sums(A, out):
@@ -122,23 +144,22 @@ class _NumPy:
 
 
 _ONES: dict = {}
-_ROWS = np.arange(0)
+_ZEROS: dict = {}
+_ROW_STARTS: list = [0, 0, None]  # (rows, width, i * width for each row): one batch shape repeats
 _LAST_POSITIONS: list = [None, 0, None]  # (T, width, positions): a loss picks, then subtracts, at the same places
 
 
 def _flat_positions(A, T):
-    """Positions of ``A[i, T_i]`` in the flattened ``A``; the row indices are kept between calls, and
-    the positions of the last ``T`` (held here, so its identity cannot be reused) too."""
-    global _ROWS
-    last = _LAST_POSITIONS
-    if last[0] is T and last[1] == A.shape[1]:
+    """Positions of ``A[i, T_i]`` in the flattened ``A``; the row starts of the last shape are kept
+    between calls, and the positions of the last ``T`` (held here, so its identity cannot be reused) too."""
+    last, width = _LAST_POSITIONS, A.shape[1]
+    if last[0] is T and last[1] == width:
         return last[2]
     n = T.shape[0]
-    if _ROWS.shape[0] < n:
-        _ROWS = np.arange(max(n, 2 * _ROWS.shape[0]))
-    flat = _ROWS[:n] * A.shape[1]
-    flat += T
-    last[:] = T, A.shape[1], flat
+    if _ROW_STARTS[0] != n or _ROW_STARTS[1] != width:
+        _ROW_STARTS[:] = n, width, np.arange(n) * width
+    flat = _ROW_STARTS[2] + T
+    last[:] = T, width, flat
     return flat
 
 
@@ -170,6 +191,9 @@ class _Portable:
 
     def maximum(self, a, b, out=None):
         return _into(out, self._xp.maximum(a, b))
+
+    def positive_part(self, X, out=None):
+        return _into(out, self._xp.maximum(X, 0.0))
 
     def negative(self, a, out=None):
         return _into(out, -a)

@@ -14,6 +14,13 @@ gives cheaply and CSC does not.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
+
+
+def is_sparse(X) -> bool:
+    """Whether ``X`` is a SciPy sparse matrix or array. A NumPy array is answered by its type alone:
+    SciPy's ``issparse`` is an abstract-class check, which every layer pass would pay for."""
+    return type(X) is not np.ndarray and sp.issparse(X)
 
 
 def sparse_times_dense(X, W, out_dtype):

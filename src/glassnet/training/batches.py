@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..nn.backend import NUMPY, asarray, device, namespace
+from ..nn.sparse import is_sparse
 
 
 def batch_indices(n_samples: int, batch_size: int | None, rng=None, shuffle=True):
@@ -54,7 +54,7 @@ class BatchGatherer:
         return A[idx, ...] if isinstance(idx, slice) else self.xp.take(A, idx, axis=0)
 
     def __call__(self, idx):
-        if sp.issparse(self.X):
+        if is_sparse(self.X):
             return self.X[idx]
         if isinstance(idx, slice):
             return self.X[idx, ...]

@@ -74,7 +74,7 @@ class ReLU(Activation):
     overwrites = True
 
     def forward(self, X, training=False):
-        self._Y = namespace(X).maximum(X, 0.0, out=self._out(X))
+        self._Y = namespace(X).positive_part(X, out=self._out(X))
         return self._Y
 
     def backward(self, dY):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import initializers
 from ..backend import like, namespace
 from ..checks import as_float_dtype, check_positive_int
-from ..sparse import sparse_t_times_dense, sparse_times_dense
+from ..sparse import is_sparse, sparse_t_times_dense, sparse_times_dense
 from .base import Layer
 
 
@@ -80,7 +79,7 @@ class Dense(Layer):
     # which counts on small batches); xp.matmul only where np.dot cannot write into the gradient's dtype.
     def forward(self, X, training=False):
         self._X = X
-        if sp.issparse(X):
+        if is_sparse(X):
             Y = sparse_times_dense(X, self.params["W"], self.params["W"].dtype)
         else:
             Y = namespace(X).dot(X, self.params["W"])
@@ -90,7 +89,7 @@ class Dense(Layer):
 
     def backward(self, dY):
         xp, gW = namespace(dY), self.grads["W"]
-        if sp.issparse(self._X):
+        if is_sparse(self._X):
             sparse_t_times_dense(self._X, dY, out=gW)
         elif self._X.dtype == dY.dtype == gW.dtype:
             xp.dot(self._X.T, dY, out=gW)
