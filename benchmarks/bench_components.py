@@ -15,8 +15,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from scipy.special import expit  # noqa: E402
+
 from glassnet.nn import functional as F  # noqa: E402
 from glassnet.nn import losses  # noqa: E402
+from glassnet.nn.backend import NUMPY  # noqa: E402
 from glassnet.training import BatchGatherer  # noqa: E402
 
 
@@ -40,7 +43,9 @@ def old_softmax_ce(Z, T):
     # before: validated targets, log_softmax in float64 for the loss, a second softmax for the gradient
     targets = np.asarray(T)
     targets.min(), targets.max()
-    logp = F.log_softmax(Z.astype(np.float64, copy=False))
+    Z64 = Z.astype(np.float64, copy=False)
+    shifted = Z64 - Z64.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     value = float((-logp[np.arange(len(T)), T]).sum()) / len(T)
     Y = F.softmax(Z)
     Y[np.arange(len(T)), T] -= 1.0
@@ -90,6 +95,10 @@ def main():
             return np.multiply(dY, slope, out=dY)
 
         row(f"sigmoid backward {shape}", lambda: dY * S * (1.0 - S), sig_new, 1000)
+        Z = (4 * rng.standard_normal(shape)).astype(np.float32)
+        out = np.empty_like(Z)
+        row(f"sigmoid forward {shape}", lambda: expit(Z, out=out), lambda: NUMPY.expit(Z, out=out), 1000)
+        row(f"ReLU forward {shape}", lambda: np.maximum(Z, 0.0, out=out), lambda: NUMPY.positive_part(Z, out=out), 1000)
 
     X = rng.standard_normal((60000, 784)).astype(np.float32)
     idx = rng.permutation(60000)[:128]

@@ -19,7 +19,14 @@ from ..nn.checks import check_positive_int, check_real
 
 
 class Callback:
-    """Base class: every hook does nothing."""
+    """Base class: every hook does nothing.
+
+    ``may_stop`` says whether the callback can end a run before its last epoch (``EarlyStopping``, a
+    function returning True). ``fit`` tells the optimizer how many steps it plans only when no callback
+    can (see ``Optimizer.planned_steps``): a plan that early stopping may cut short is no plan.
+    """
+
+    may_stop = False
 
     def on_train_begin(self, loop):
         pass
@@ -44,6 +51,7 @@ class LambdaCallback(Callback):
     """
 
     HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+    may_stop = True
 
     def __init__(self, **hooks):
         for name, fn in hooks.items():
@@ -98,6 +106,8 @@ class EarlyStopping(Callback):
     lr_divisor : float > 1 or None
     min_lr : float, default=1e-6
     """
+
+    may_stop = True
 
     def __init__(self, monitor="val_loss", patience=2, min_delta=0.0, restore_best=True, mode=None,
                  lr_divisor=None, min_lr=1e-6):

@@ -295,9 +295,10 @@ def fit(
     rng = as_rng(random_state)
     plan = batches if batches is not None else (lambda n, rng: batch_indices(n, batch_size, rng, shuffle))
     loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), n_samples)
-    if batches is None:  # a known number of steps: the optimizer may plan for it (see Optimizer.planned_steps)
-        per_epoch = 1 if batch_size is None else -(-n_samples // batch_size)
-        optimizer.planned_steps = optimizer.t + epochs * per_epoch
+    # When only the epochs can end the run, the optimizer may plan for its steps (Optimizer.planned_steps).
+    planned = batches is None and not any(cb.may_stop for cb in callbacks)
+    per_epoch = 1 if batch_size is None else -(-n_samples // batch_size)
+    optimizer.planned_steps = optimizer.t + (epochs * per_epoch if planned else 0)
     history = loop.history
     last_good = net.snapshot()
     # The loss the run started from (before its first step), against which a runaway loss is measured.
