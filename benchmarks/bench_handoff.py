@@ -7,9 +7,9 @@ over. This script measures both sides in one process:
 - the round trip of a hand-off: the main thread puts a task on a queue, a waiting worker thread takes
   it and answers, the main thread reads the answer (what any thread pool does per parallel call),
   after the worker has waited 0, 0.5 and 2 ms (the gaps between hand-offs in a training step);
-- Adam's step on the MNIST-sized network's 235,146 float32 parameters, as NumPy passes and as the
-  fused kernel (when Numba is installed), on this thread, and split in halves between this thread
-  and the worker.
+- Adam's step on the MNIST-sized network's 235,146 float32 parameters, as glassnet's NumPy passes
+  (``optim.Adam`` with the fused kernel switched off) and as the fused kernel (when Numba is
+  installed), on this thread, and split in halves between this thread and the worker.
 
     python benchmarks/bench_handoff.py
 """
@@ -64,21 +64,6 @@ def median_us(fn, repeats, gap=0.0):
     return statistics.median(times) * 1e6
 
 
-def adam_passes(param, grad, m, v, tmp, b1=0.9, b2=0.999, lr_t=1e-3, eps_t=1e-8):
-    """The NumPy passes of glassnet's Adam (optim.Adam._update)."""
-    m *= b1
-    m += np.multiply(grad, 1.0 - b1, out=tmp)
-    np.multiply(grad, grad, out=tmp)
-    tmp *= 1.0 - b2
-    v *= b2
-    v += tmp
-    np.sqrt(v, out=tmp)
-    tmp += eps_t
-    np.divide(m, tmp, out=tmp)
-    tmp *= lr_t
-    param -= tmp
-
-
 def main():
     worker = Worker()
     print("| hand-off after the worker waited | round trip, median us |")
@@ -87,21 +72,27 @@ def main():
         us = median_us(lambda: (worker.tasks.put((lambda: None, ())), worker.done.get()), 400, gap)
         print(f"| {gap * 1e3:g} ms | {us:.1f} |")
 
-    rng = np.random.default_rng(0)
-    param, grad, m = (rng.standard_normal(N_PARAMS, dtype=np.float32) for _ in range(3))
-    v, tmp = np.abs(rng.standard_normal(N_PARAMS, dtype=np.float32)), np.empty(N_PARAMS, np.float32)
-    arrays = [param, grad, m, v, tmp]
-    rows = [("NumPy passes, this thread", lambda: adam_passes(*arrays)),
-            ("NumPy passes, halves on two threads", lambda: worker.halves(adam_passes, arrays))]
-    try:
-        from glassnet.nn import fused
+    from glassnet.nn import fused
+    from glassnet.optim import optimizers
 
-        if fused._load():
-            kernel = lambda p, g, m_, v_: fused.adam(p, g, m_, v_, 0.9, 0.999, 1e-3, 1e-8)  # noqa: E731
-            rows += [("fused kernel, this thread", lambda: kernel(*arrays[:4])),
-                     ("fused kernel, halves on two threads", lambda: worker.halves(kernel, arrays[:4]))]
-    except ImportError:
-        pass
+    fused.MIN_SIZE = 10**12  # glassnet's Adam takes its NumPy passes; the kernel is called directly below
+    rng = np.random.default_rng(0)
+    param, grad = (rng.standard_normal(N_PARAMS, dtype=np.float32) for _ in range(2))
+    half = N_PARAMS // 2
+    whole, first, second = (optimizers.Adam(1e-3) for _ in range(3))  # each keeps the moments of its part
+
+    def numpy_halves():
+        worker.tasks.put((second.step, ([(param[half:], grad[half:])],)))
+        first.step([(param[:half], grad[:half])])
+        worker.done.get()
+
+    rows = [("NumPy passes (optim.Adam), this thread", lambda: whole.step([(param, grad)])),
+            ("NumPy passes (optim.Adam), halves on two threads", numpy_halves)]
+    if fused._load():
+        m, v = np.zeros_like(param), np.zeros_like(param)
+        kernel = lambda p, g, m_, v_: fused.adam(p, g, m_, v_, 0.9, 0.999, 1e-3, 1e-8)  # noqa: E731
+        rows += [("fused kernel, this thread", lambda: kernel(param, grad, m, v)),
+                 ("fused kernel, halves on two threads", lambda: worker.halves(kernel, [param, grad, m, v]))]
     print(f"\n| Adam step, {N_PARAMS:,} float32 parameters | median us |")
     print("|---|---|")
     for name, fn in rows:
