@@ -1,5 +1,6 @@
 """Every layer and activation: backward against float64 central differences, plus forward formulas."""
 
+import warnings
 import zlib
 
 import numpy as np
@@ -134,6 +135,34 @@ def test_sigmoid_keeps_relative_precision_in_the_tails():
     z = np.array([-700.0, -100.0, -30.0, -5.0, 0.0, 5.0, 30.0])
     exact = np.exp(-np.logaddexp(0.0, -z))  # 1 / (1 + exp(-z)) without overflow
     np.testing.assert_allclose(layers.Sigmoid().forward(z[None, :].copy())[0], exact, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_flushes_to_zero_past_overflow_silently_and_keeps_its_dtype(dtype):
+    # exp(-z) overflows below z = -88.7 (float32) and -709.8 (float64): the result is 0 there, and the
+    # overflow is no warning (outside a training loop too)
+    z = np.array([[-1e4, -720.0, -100.0, -87.0, -20.0, 0.0, 20.0, 1e4]], dtype=dtype)
+    exact = np.exp(-np.logaddexp(0.0, -z.astype(np.float64)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y = layers.Sigmoid().forward(z.copy())
+    assert Y.dtype == dtype
+    normal = exact >= np.finfo(dtype).tiny
+    np.testing.assert_allclose(Y[normal], exact[normal], rtol=4 * np.finfo(dtype).eps)
+    assert np.all(Y[~normal] <= np.finfo(dtype).tiny)
+    assert Y[0, 0] == 0.0 and Y[0, -1] == 1.0
+
+
+def test_relu_forward_equals_numpy_maximum_bit_for_bit():
+    # against a block of zeros (contiguous inputs up to 2**20 elements) or the scalar (the rest)
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.standard_normal(5000), [0.0, -0.0, np.inf, -np.inf, np.nan]])
+    for X in (values.reshape(5005 // 7, 7), values[::2].reshape(-1, 1), values.astype(np.float32).reshape(1, -1),
+              rng.standard_normal((1100, 1000)), values.reshape(5005 // 7, 7).T):
+        Y = layers.ReLU().forward(X)
+        expected = np.maximum(X, 0.0)
+        assert Y.dtype == X.dtype
+        assert np.array_equal(Y, expected, equal_nan=True) and np.array_equal(np.signbit(Y), np.signbit(expected))
 
 
 @pytest.mark.parametrize("x_dtype", [np.float32, np.float64])

@@ -40,9 +40,9 @@ import numpy as np
 # small network take a few microseconds, as long as a thread wake-up.
 MIN_SIZE = 32768
 
-# Importing Numba and loading the kernels costs 0.4-1 s and about 120 MB once per process, which a
+# Importing Numba and loading the kernels costs 0.3-1 s and about 120 MB once per process, which a
 # short run never earns back: about what the NumPy passes spend on this many elements (Adam's passes
-# take 2 ns per element, the kernel about 0.7). A caller that knows how much work is coming (the
+# take about 2 ns per element, the kernel 0.5-1). A caller that knows how much work is coming (the
 # training loop announces its planned steps) loads the kernels at once when that much is planned;
 # otherwise the NumPy passes run until they have updated this many elements (the ski-rental rule: rent
 # until the rent paid equals the price, then buy; at most twice the better choice made in hindsight).

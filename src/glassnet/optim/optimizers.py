@@ -171,10 +171,11 @@ class Adam(Optimizer):
         #   mu_t = mu sqrt(1 - beta_2^t) / (1 - beta_1^t),   eps_t = eps sqrt(1 - beta_2^t)
         root = math.sqrt(1.0 - b2**self.t)  # a Python float, as for lr (np.sqrt would give np.float64)
         lr_t, eps_t = self.lr * root / (1.0 - b1**self.t), self.epsilon * root
-        # a compiled kernel, for NumPy arrays only; the steps still planned decide whether to load it
-        if is_numpy(xp) and fused.applies(param, grad, m, v, planned=max(self.planned_steps - self.t, 0) * param.size):
-            fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)  # the passes below in one, on every core
-            return
+        if is_numpy(xp):  # a compiled kernel, for NumPy arrays only, loaded when the steps to come repay it
+            planned = max(self.planned_steps - self.t, 0) * param.size
+            if fused.applies(param, grad, m, v, planned=planned):
+                fused.adam(param, grad, m, v, b1, b2, lr_t, eps_t)  # the passes below, in one
+                return
         tmp = self._temporary(param)
         m *= b1
         m += xp.multiply(grad, 1.0 - b1, out=tmp)
