@@ -145,4 +145,4 @@ def test_export_command_and_function_keep_existing_files(iris, tmp_path, capsys)
     assert main(["export", str(tmp_path / "clf.glassnet"), "--onnx", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
     glassnet.export_onnx(clf, out, overwrite=True)
-    assert main(["export", str(tmp_path / "clf.glassnet"), "--onnx", str(out), "--force"]) == 0
+    assert main(["export", str(tmp_path / "clf.glassnet"), "--onnx", str(out), "--overwrite"]) == 0

@@ -11,7 +11,7 @@ def add_parser(subparsers):
                     "pip install 'glassnet[onnx]'.")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--onnx", required=True, metavar="OUT.onnx", help="where to write the ONNX file")
-    p.add_argument("--force", action="store_true", help="replace OUT.onnx if it exists")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT.onnx if it exists")
     p.set_defaults(run=run)
 
 
@@ -20,7 +20,7 @@ def run(args) -> int:
     from ..persist import load
 
     model = load(args.model)
-    proto = export_onnx(model, args.onnx, overwrite=args.force)
+    proto = export_onnx(model, args.onnx, overwrite=args.overwrite)
     inputs = ", ".join(i.name for i in proto.graph.input)
     outputs = ", ".join(o.name for o in proto.graph.output)
     print(f"wrote {args.onnx}: ONNX opset {proto.opset_import[0].version}, inputs {inputs}; outputs {outputs}")

@@ -44,7 +44,7 @@ def export_onnx(model, path, *, overwrite=False):
 
     An existing file is kept unless ``overwrite=True``. Returns the ``ModelProto``.
     """
-    check_new_file(path, overwrite, option="overwrite=True (--force on the command line)")
+    check_new_file(path, overwrite, option="overwrite=True (--overwrite on the command line)")
     proto = to_onnx(model)
     import onnx
 
