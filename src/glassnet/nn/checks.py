@@ -6,9 +6,9 @@ import inspect
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import backend as B
+from .sparse import is_sparse
 
 FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
 
@@ -82,7 +82,7 @@ def check_X(X, *, input_shape: tuple | None = None, dtype=np.float64, name: str 
     An array of another library implementing the array API (CuPy, PyTorch...) is checked where it
     lives and returned in its own library and device.
     """
-    if sp.issparse(X):
+    if is_sparse(X):
         return check_sparse_X(X, input_shape=input_shape, dtype=dtype, name=name)
     if B.is_foreign(X):
         return _check_foreign_X(X, input_shape, dtype, name)

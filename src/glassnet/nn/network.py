@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import backend as B
 from . import functional as F
 from .checks import as_float_dtype, check_positive_int, check_X, describe_shape
 from .layers.chain import chain_output_shape, check_layers, first_declared_shape, leaves, plan_hot_path
+from .sparse import is_sparse
 
 OUTPUTS = ("identity", "softmax", "sigmoid")
 
@@ -176,7 +176,7 @@ class Sequential:
         """X : (n_samples, *input_shape) -> logits : (n_samples, *output_shape).
 
         ``X`` may be a SciPy sparse matrix of rows when the first layer accepts one (``Dense``)."""
-        if sp.issparse(X):
+        if is_sparse(X):
             self.check_sparse_input()
             X = X.astype(self.dtype, copy=False)
         else:
@@ -289,7 +289,7 @@ class Sequential:
     def predict_proba(self, X, batch_size=4096):
         """The output function applied to the logits: probabilities for softmax and sigmoid outputs."""
         X = check_X(X, input_shape=self.input_shape, dtype=self.dtype)
-        if sp.issparse(X):
+        if is_sparse(X):
             self.check_sparse_input()
         else:
             X = self.as_input(X)
@@ -322,7 +322,7 @@ class Sequential:
 
 def _rows(X, start, stop):
     """Rows ``start:stop`` of a batch (SciPy sparse matrices take no Ellipsis; the standard wants one)."""
-    return X[start:stop] if sp.issparse(X) else X[start:stop, ...]
+    return X[start:stop] if is_sparse(X) else X[start:stop, ...]
 
 
 def _size(shape) -> int:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..nn import backend as B
 from ..nn.checks import check_positive_int, check_real, check_X
 from ..nn.network import as_rng
+from ..nn.sparse import is_sparse
 from . import metrics as M
 from .batches import BatchGatherer, batch_indices
 from .callbacks import as_callback
@@ -176,11 +176,11 @@ def evaluate(net, loss_fn, X, y, sample_weight=None, l2=0.0, metrics=(), batch_s
     """Loss (with penalty) and metrics of ``net`` on ``(X, y)``, without training."""
     # Chunks written into one preallocated array: the peak is the logits plus one chunk's activations
     # (a list of chunks then np.concatenate would hold the logits twice).
-    X = check_X(X, input_shape=net.input_shape, dtype=net.dtype) if sp.issparse(X) else net.as_input(X)
+    X = check_X(X, input_shape=net.input_shape, dtype=net.dtype) if is_sparse(X) else net.as_input(X)
     n = X.shape[0]
     logits = None
     for i in range(0, n, batch_size):
-        chunk = net.forward(X[i : min(i + batch_size, n)] if sp.issparse(X) else X[i : min(i + batch_size, n), ...])
+        chunk = net.forward(X[i : min(i + batch_size, n)] if is_sparse(X) else X[i : min(i + batch_size, n), ...])
         if logits is None:
             logits = net.xp.empty((n,) + tuple(chunk.shape[1:]), dtype=chunk.dtype, device=net.device)
         logits[i : i + chunk.shape[0], ...] = chunk
@@ -269,7 +269,7 @@ def fit(
     l2 = 0.0 if callable(l2) else check_real(l2, "l2", low=0.0)
     metrics = M.check_names(metrics)
     X = check_X(X, input_shape=net.input_shape, dtype=net.dtype)  # no copy when X already has the dtype
-    if sp.issparse(X):
+    if is_sparse(X):
         net.check_sparse_input()
     else:
         X = net.as_input(X)  # the network's library and device, or a TypeError saying how to move

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..backend import is_array
+from ..sparse import is_sparse
 
 
 class Layer:
@@ -69,7 +69,7 @@ class Layer:
     def __getstate__(self):
         # What forward cached for backward (private arrays: inputs, outputs, masks) is not part of the
         # layer: leaving it out keeps a pickled network free of the last batch of training data.
-        return {k: (None if k.startswith("_") and (is_array(v) or sp.issparse(v)) else v)
+        return {k: (None if k.startswith("_") and (is_array(v) or is_sparse(v)) else v)
                 for k, v in self.__dict__.items()}
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
