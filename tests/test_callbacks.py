@@ -144,6 +144,23 @@ def test_early_stopping_divides_the_rate_before_it_stops():
     assert epochs == 9  # 0.008 <= min_lr: the next plateau stops
 
 
+def test_early_stopping_says_when_it_may_end_a_run_early():
+    # A plateau (no improvement after the first epoch) ends a run soonest. Whenever may_stop(epochs)
+    # is False, that many plateau epochs run to the end; it is False for as many epochs as the
+    # patience still left allows, however many epochs were seen before.
+    for patience in (1, 2, 5):
+        for seen in range(patience):  # plateau epochs before this run (the wait carried over)
+            stopper = EarlyStopping("val_loss", patience=patience)
+            _plateau([1.0] * (seen + 1), stopper)
+            for epochs in range(1, 9):
+                probe = EarlyStopping("val_loss", patience=patience)
+                probe.restore(*stopper.state())
+                ran, _ = _plateau([1.0] * epochs, probe)
+                if not stopper.may_stop(epochs):
+                    assert ran == epochs, (patience, seen, epochs)
+                assert stopper.may_stop(epochs) == (epochs > patience - seen), (patience, seen, epochs)
+
+
 def test_early_stopping_state_continues_a_run():
     first = EarlyStopping("val_loss", patience=3)
     _plateau([1.0, 0.5, 0.6], first)

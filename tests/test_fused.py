@@ -89,13 +89,16 @@ def test_a_run_planned_long_enough_loads_the_kernels_at_its_first_step(monkeypat
         fit(net, losses.SoftmaxCrossEntropy(), optimizers.Adam(0.01), X, y, epochs=epochs, batch_size=10,
             random_state=0)
         assert len(calls) == expected  # 12 steps plan too little to load; 20 load at the first step
-    calls.clear()
-    monkeypatch.setattr(fused, "_kernels", None)
-    monkeypatch.setattr(fused, "_declined", 0)
-    stopper = EarlyStopping("loss", patience=100)  # may end the run early: no plan is announced
-    fit(net, losses.SoftmaxCrossEntropy(), optimizers.Adam(0.01), X, y, epochs=5, batch_size=10, random_state=0,
-        callbacks=[stopper])
-    assert len(calls) == 1  # only the ski-rental rule's switch, at the 20th step
+    # patience 4 may end a 5-epoch run after its 4th epoch: no plan is announced, and only the
+    # ski-rental rule's switch (at the 20th step) loads the kernels; patience 5 cannot end it early
+    for patience, expected in ((4, 1), (5, 20)):
+        calls.clear()
+        monkeypatch.setattr(fused, "_kernels", None)
+        monkeypatch.setattr(fused, "_declined", 0)
+        stopper = EarlyStopping("loss", patience=patience)
+        fit(net, losses.SoftmaxCrossEntropy(), optimizers.Adam(0.01), X, y, epochs=5, batch_size=10,
+            random_state=0, callbacks=[stopper])
+        assert len(calls) == expected, patience
 
 
 def test_fused_adam_is_taken_and_the_plain_path_without_numba(monkeypatch):

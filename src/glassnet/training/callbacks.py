@@ -21,12 +21,14 @@ from ..nn.checks import check_positive_int, check_real
 class Callback:
     """Base class: every hook does nothing.
 
-    ``may_stop`` says whether the callback can end a run before its last epoch (``EarlyStopping``, a
-    function returning True). ``fit`` tells the optimizer how many steps it plans only when no callback
-    can (see ``Optimizer.planned_steps``): a plan that early stopping may cut short is no plan.
+    ``may_stop(epochs)`` says whether the callback can end a run of ``epochs`` more epochs before its
+    last one. ``fit`` tells the optimizer how many steps it plans only when no callback can (see
+    ``Optimizer.planned_steps``): a plan that early stopping may cut short is no plan. A callback that
+    calls ``loop.stop`` overrides it.
     """
 
-    may_stop = False
+    def may_stop(self, epochs) -> bool:
+        return False
 
     def on_train_begin(self, loop):
         pass
@@ -51,7 +53,9 @@ class LambdaCallback(Callback):
     """
 
     HOOKS = ("on_train_begin", "on_epoch_begin", "on_batch_end", "on_epoch_end", "on_train_end")
-    may_stop = True
+
+    def may_stop(self, epochs) -> bool:
+        return True
 
     def __init__(self, **hooks):
         for name, fn in hooks.items():
@@ -107,8 +111,6 @@ class EarlyStopping(Callback):
     min_lr : float, default=1e-6
     """
 
-    may_stop = True
-
     def __init__(self, monitor="val_loss", patience=2, min_delta=0.0, restore_best=True, mode=None,
                  lr_divisor=None, min_lr=1e-6):
         self.monitor = monitor
@@ -150,6 +152,11 @@ class EarlyStopping(Callback):
             self.wait = 0
             return
         loop.stop(self.reason)
+
+    def may_stop(self, epochs) -> bool:
+        # The count of epochs without improvement grows by at most one an epoch (and dividing the
+        # learning rate only postpones the stop).
+        return self.patience - self.wait < epochs
 
     @property
     def reason(self) -> str:

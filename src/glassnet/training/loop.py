@@ -296,7 +296,7 @@ def fit(
     plan = batches if batches is not None else (lambda n, rng: batch_indices(n, batch_size, rng, shuffle))
     loop = TrainingLoop(net, loss_fn, optimizer, history if history is not None else History(), n_samples)
     # When only the epochs can end the run, the optimizer may plan for its steps (Optimizer.planned_steps).
-    planned = batches is None and not any(cb.may_stop for cb in callbacks)
+    planned = batches is None and not any(cb.may_stop(epochs) for cb in callbacks)
     per_epoch = 1 if batch_size is None else -(-n_samples // batch_size)
     optimizer.planned_steps = optimizer.t + (epochs * per_epoch if planned else 0)
     history = loop.history
