@@ -188,18 +188,18 @@ def run_torch(spec, data):
 
 
 CONTENDERS = {"glassnet": run_glassnet, "glassnet-mlp": run_glassnet_mlp, "sklearn": run_sklearn,
-              "torch": run_torch, "baseline": run_glassnet}
+              "torch": run_torch, "baseline": run_glassnet, "baseline-mlp": run_glassnet_mlp}
 LABELS = {"glassnet": "glassnet", "glassnet-mlp": "glassnet MLPClassifier", "sklearn": "scikit-learn MLP",
           "torch": "PyTorch CPU (f32)",
-          "baseline": "glassnet (baseline checkout)"}
+          "baseline": "glassnet (baseline checkout)", "baseline-mlp": "glassnet MLPClassifier (baseline checkout)"}
 
 
 THREADS = [None]  # --threads N: every contender's BLAS and OpenMP pools limited to N
-BASELINE = [None]  # --baseline DIR: another checkout of glassnet, run as the contender "baseline"
+BASELINE = [None]  # --baseline DIR: another checkout of glassnet, run as "baseline" and "baseline-mlp"
 
 
 def available(name):
-    if name == "baseline":
+    if name.startswith("baseline"):
         return BASELINE[0] is not None
     if name == "torch":
         try:
@@ -313,7 +313,7 @@ def worker(args):
         # the memory of importing it counts as training (a baseline checkout loads it with the package)
         for name in ("nn", "optim", "training"):
             getattr(glassnet, name, None)
-        if args.worker == "glassnet-mlp":
+        if args.worker in ("glassnet-mlp", "baseline-mlp"):
             import glassnet.estimators  # noqa: F401  (scikit-learn comes with it, as for "sklearn")
     data = load_data(spec, seed=args.seed)
     result = {}
@@ -339,7 +339,7 @@ def spawn(contender, workload, seed, epochs=None, samples=None, hidden=None):
     if THREADS[0]:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(THREADS[0])
-    if contender == "baseline":
+    if contender.startswith("baseline"):
         env["GLASSNET_SRC"] = str(Path(BASELINE[0]) / "src")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in proc.stdout.splitlines():
@@ -467,7 +467,7 @@ def main_table(args, contenders, out):
                                f"{g['mnist'][c] / g['mnist']['glassnet']:.2f}x |")
     if "glassnet-mlp" in contenders:
         for c in contenders:
-            if c in ("sklearn", "torch"):
+            if c in ("sklearn", "torch", "baseline-mlp"):
                 ratio_lines.append(
                     f"| {LABELS[c]} time / glassnet MLPClassifier time | "
                     f"{g['digits'][c] / g['digits']['glassnet-mlp']:.2f}x | {g['mnist'][c] / g['mnist']['glassnet-mlp']:.2f}x |")
@@ -541,7 +541,7 @@ def main(argv=None):
     p.add_argument("--no-scaling", action="store_true")
     p.add_argument("--threads", type=int, help="limit every contender's BLAS/OpenMP threads (default: "
                    "leave them to the libraries)")
-    p.add_argument("--baseline", metavar="DIR", help="another glassnet checkout to time as the contender 'baseline'")
+    p.add_argument("--baseline", metavar="DIR", help="another glassnet checkout to time as the contenders 'baseline' (and 'baseline-mlp')")
     p.add_argument("--output", default=str(HERE / "results.md"), help="markdown file, or - for stdout only")
     args = p.parse_args(argv)
     if args.worker:
@@ -556,8 +556,10 @@ def main(argv=None):
     args.scaling_epochs = 1 if args.quick else 2
     BASELINE[0] = args.baseline
     THREADS[0] = args.threads
-    if args.baseline and "baseline" not in args.contenders:
+    if args.baseline and "baseline" not in args.contenders.split(","):
         args.contenders += ",baseline"
+        if "glassnet-mlp" in args.contenders.split(","):
+            args.contenders += ",baseline-mlp"
     contenders = [c for c in args.contenders.split(",") if c in CONTENDERS and available(c)]
     if "glassnet" not in contenders:
         contenders.insert(0, "glassnet")
