@@ -24,7 +24,8 @@ class Callback:
     ``may_stop(epochs)`` says whether the callback can end a run of ``epochs`` more epochs before its
     last one. ``fit`` tells the optimizer how many steps it plans only when no callback can (see
     ``Optimizer.planned_steps``): a plan that early stopping may cut short is no plan. A callback that
-    calls ``loop.stop`` overrides it.
+    stops runs by a rule of its own overrides it (one that stops on a signal from the user need not:
+    a plan changes how fast the steps run, never what they compute).
     """
 
     def may_stop(self, epochs) -> bool:
