@@ -293,6 +293,18 @@ def test_evaluate_and_resume_errors(iris_run, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------------------------ interrupts
+@pytest.fixture(autouse=True)
+def terminal_signals():
+    """The stop signals as in a shell's foreground job, whatever started the tests (``nohup`` ignores
+    SIGHUP; a non-interactive shell's background job, SIGINT), and put back afterwards."""
+    dispositions = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL,
+                    signal.SIGHUP: signal.SIG_DFL}
+    previous = {signum: signal.signal(signum, handler) for signum, handler in dispositions.items()}
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
 def _interrupt_at_step(monkeypatch, step, signum=signal.SIGINT):
     """Send ``signum`` to this process just before optimizer step number ``step``."""
     calls = {"n": 0}
@@ -593,3 +605,13 @@ def test_sighup_stops_like_ctrl_c_and_the_run_resumes(tmp_path, monkeypatch, cap
     assert isinstance(glassnet.load(out / "model.glassnet"), TabularModel)
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL  # the handler is only there while training
     assert main(["train", "--resume", str(out)]) == 0
+
+
+def test_a_signal_ignored_from_the_start_stays_ignored(tmp_path, monkeypatch, capsys):
+    # nohup glassnet train ...: the terminal's SIGHUP must not stop the run
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    _interrupt_at_step(monkeypatch, 8 * 4 + 2, signal.SIGHUP)
+    assert main(["train", *RESUMABLE, "--out", str(tmp_path)]) == 0
+    assert "interrupted" not in capsys.readouterr().err
+    assert not json.loads((tmp_path / "metrics.json").read_text())["interrupted"]
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN

@@ -91,7 +91,8 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 @contextlib.contextmanager
 def sigint_requests(flag):
     """While active, the first Ctrl-C, SIGTERM or SIGHUP calls ``flag.request(name)``; a second one
-    interrupts at once."""
+    interrupts at once. A signal the process was started ignoring stays ignored: ``nohup glassnet
+    train`` keeps running when its terminal closes, as a background job ignores Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -101,7 +102,8 @@ def sigint_requests(flag):
             raise KeyboardInterrupt
         flag.request(signal.Signals(signum).name)
 
-    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS
+                if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         yield
     finally:
