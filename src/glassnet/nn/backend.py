@@ -40,9 +40,9 @@ import itertools
 
 import array_api_compat
 import numpy as np
-import scipy.sparse as sp
 
 from .numpy_ops import NUMPY, NumPyNamespace
+from .sparse import is_sparse
 
 
 class _Portable:
@@ -166,7 +166,7 @@ def namespace(a):
 
 
 def _namespace_of_type(a):
-    if isinstance(a, np.ndarray) or np.isscalar(a) or isinstance(a, np.generic) or sp.issparse(a):
+    if isinstance(a, np.ndarray) or np.isscalar(a) or isinstance(a, np.generic) or is_sparse(a):
         return NUMPY  # SciPy's sparse matrices are host arrays that the NumPy path knows
     if not array_api_compat.is_array_api_obj(a):
         raise TypeError(
@@ -224,7 +224,7 @@ def asarray(a, xp, dev, dtype=None):
     host draws of initial weights).
     """
     if xp is NUMPY:
-        if sp.issparse(a):  # SciPy's sparse matrices stay sparse on the NumPy path
+        if is_sparse(a):  # SciPy's sparse matrices stay sparse on the NumPy path
             return a if dtype is None else a.astype(dtype, copy=False)
         return np.asarray(to_numpy(a), dtype=dtype)
     if not isinstance(a, np.ndarray) and namespace(a) is not xp:
