@@ -1,4 +1,5 @@
-"""The NumPy namespace's fast paths against the portable versions written with the standard only."""
+"""The NumPy namespace's fast paths against the portable versions written with the standard only (column
+sums against the float64 sum)."""
 
 import array_api_compat.numpy as compat_numpy
 import numpy as np
